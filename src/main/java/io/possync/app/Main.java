@@ -1,0 +1,91 @@
+package io.possync.app;
+
+import io.possync.config.Settings;
+import io.possync.config.SettingsException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code possync} command line. */
+@Command(name = "possync", mixinStandardHelpOptions = true, version = "PosSync 0.1.0",
+    description = "Sync Server for Odoo POS terminals running pos_multi_session.",
+    subcommands = {Main.Serve.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:success", "1:runtime failure", "2:invalid command line or configuration"})
+public final class Main implements Callable<Integer> {
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 2;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  /** {@code possync serve}: runs the server until stopped. */
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Run the sync server until stopped (SIGTERM or Ctrl-C).",
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {"0:stopped cleanly", "1:failed to start or crashed",
+          "2:invalid command line or configuration"})
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
+        description = "Properties file (see conf/possync.properties); default $POSSYNC_CONFIG.")
+    Path config;
+
+    @Option(names = "--host", description = "Address to listen on (http.host).")
+    String host;
+
+    @Option(names = "--port", description = "Port to listen on (http.port).")
+    Integer port;
+
+    @Option(names = "--poll-timeout", paramLabel = "SECONDS",
+        description = "How long a long poll is held (poll.timeout).")
+    Integer pollTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> flags = new LinkedHashMap<>();
+      if (host != null) {
+        flags.put("http.host", host);
+      }
+      if (port != null) {
+        flags.put("http.port", port.toString());
+      }
+      if (pollTimeout != null) {
+        flags.put("poll.timeout", pollTimeout.toString());
+      }
+      Settings settings;
+      try {
+        settings = Settings.load(config, System.getenv(), flags);
+      } catch (SettingsException e) {
+        System.err.println("possync: " + e.getMessage());
+        return 2;
+      }
+      PosSync node = new PosSync(settings, Clock.systemUTC());
+      try {
+        node.start();
+      } catch (Exception e) {
+        System.err.println("possync: cannot start on " + settings.host() + ":" + settings.port()
+            + ": " + e.getMessage());
+        return 1;
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          node.close();
+        } catch (Exception e) {
+          System.err.println("possync: error while stopping: " + e);
+        }
+      }, "possync-shutdown"));
+      node.join();
+      return 0;
+    }
+  }
+}

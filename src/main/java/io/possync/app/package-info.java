@@ -1,0 +1,2 @@
+/** Command line, wiring and lifecycle: the one place where the parts are put together. */
+package io.possync.app;

@@ -1,0 +1,12 @@
+package io.possync.bus;
+
+/**
+ * One published bus notification.
+ *
+ * @param id        global, strictly increasing id (what pollers send back as {@code last})
+ * @param channel   canonical channel string, e.g. {@code ["db","pos.multi_session","1"]}
+ * @param createdAt publication time in clock milliseconds (drives retention and the first-poll window)
+ * @param json      the serialized {@code {"id":…,"channel":…,"message":…}} object, built once so that
+ *                  fan-out to many pollers costs no re-serialization
+ */
+public record Notification(long id, String channel, long createdAt, String json) {}

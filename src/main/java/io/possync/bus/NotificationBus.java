@@ -1,0 +1,299 @@
+package io.possync.bus;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The long-polling bus: global notification ids, per-channel retention and parked polls.
+ *
+ * <p>Odoo's bus semantics (PROTOCOL.md §3.2, §4): a poll with {@code last == 0} gets what its
+ * channels received in the last 50 s, otherwise everything retained with {@code id > last}; if
+ * that is empty the poll is parked — no thread held — until a publish on one of its channels or
+ * the timeout. Ids are assigned and appended under one lock, so they become visible in id order
+ * and a poller can never skip an id that arrives late (the reference's §7.3 race).
+ */
+public final class NotificationBus {
+  /** Odoo's {@code TIMEOUT}: a first poll ({@code last == 0}) sees this much history. */
+  public static final Duration FIRST_POLL_WINDOW = Duration.ofSeconds(50);
+  /** Ids stay below 2^53 so that JavaScript clients hold them exactly (PROTOCOL.md §4.4). */
+  public static final long MAX_ID = (1L << 53) - 1;
+
+  private final Clock clock;
+  private final ScheduledExecutorService scheduler;
+  private final Duration retention;
+  private final int maxPerChannel;
+  private final int maxHeldPolls;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  // guarded by lock
+  private long lastId;
+  private final Map<String, ArrayDeque<Notification>> logs = new HashMap<>();
+  private final Map<String, Set<ParkedPoll>> parkedByChannel = new HashMap<>();
+  private int heldPolls;
+
+  /**
+   * @param retention     how long a notification stays pollable (at least Odoo's 100 s)
+   * @param maxPerChannel bound per channel; beyond it the oldest go first (a client that missed
+   *                      them sees a message_ID gap and resyncs)
+   * @param maxHeldPolls  bound on parked polls; beyond it polls are refused with
+   *                      {@link PollLimitException}
+   */
+  public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
+      int maxPerChannel, int maxHeldPolls) {
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.retention = retention;
+    this.maxPerChannel = maxPerChannel;
+    this.maxHeldPolls = maxHeldPolls;
+  }
+
+  /** Highest id handed out so far. */
+  public long lastId() {
+    lock.lock();
+    try {
+      return lastId;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Number of polls currently parked. */
+  public int heldPolls() {
+    lock.lock();
+    try {
+      return heldPolls;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Assigns ids to the batch in order, makes it pollable and wakes the polls waiting on its
+   * channels. Returns the notifications with their ids.
+   */
+  public List<Notification> publish(List<Outgoing> batch) {
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    List<Notification> published = new ArrayList<>(batch.size());
+    List<Wake> wakes = new ArrayList<>();
+    long now = clock.millis();
+    lock.lock();
+    try {
+      for (Outgoing out : batch) {
+        long id = ++lastId;
+        Notification n = new Notification(id, out.channel(), now,
+            "{\"id\":" + id + ",\"channel\":" + quote(out.channel()) + ",\"message\":"
+                + out.messageJson() + "}");
+        ArrayDeque<Notification> log = logs.computeIfAbsent(out.channel(), c -> new ArrayDeque<>());
+        log.addLast(n);
+        if (log.size() > maxPerChannel) {
+          log.removeFirst();
+        }
+        published.add(n);
+      }
+      for (Notification n : published) {
+        Set<ParkedPoll> waiting = parkedByChannel.get(n.channel());
+        if (waiting != null) {
+          for (ParkedPoll p : List.copyOf(waiting)) {
+            unpark(p);
+            wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+          }
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Wake w : wakes) {
+      ScheduledFuture<?> timer = w.poll.timer; // null if the poll was woken before its timer was set
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      w.poll.callback.complete(w.result);
+    }
+    return published;
+  }
+
+  /**
+   * Answers a poll: at once if anything is there (or {@code peek}), else parks it for
+   * {@code timeout}. Returns a handle whose {@link Runnable#run()} cancels a parked poll (client
+   * gone); cancelling an answered poll does nothing.
+   *
+   * @throws IllegalArgumentException if {@code last} is above {@link #MAX_ID}
+   * @throws PollLimitException       if the poll would have to be parked and the bound is reached
+   */
+  public Runnable poll(Collection<String> channels, long last, boolean peek, Duration timeout,
+      PollCallback callback) {
+    if (last > MAX_ID) {
+      throw new IllegalArgumentException("last must be below 2^53");
+    }
+    Set<String> wanted = new LinkedHashSet<>();
+    for (String c : channels) {
+      wanted.add(Channels.canonical(c));
+    }
+    long now = clock.millis();
+    List<Notification> ready;
+    ParkedPoll parked = null;
+    lock.lock();
+    try {
+      // A client whose `last` is ahead of us (we lost ids, or it came from a foreign bus) would
+      // never see our next ids; jump past it (PROTOCOL.md §4.4).
+      if (last > lastId) {
+        lastId = last;
+      }
+      ready = collect(wanted, last, now);
+      if (ready.isEmpty() && !peek) {
+        if (heldPolls >= maxHeldPolls) {
+          throw new PollLimitException("too many held polls (" + maxHeldPolls + ")");
+        }
+        parked = new ParkedPoll(wanted, last, callback);
+        for (String c : wanted) {
+          parkedByChannel.computeIfAbsent(c, k -> new LinkedHashSet<>()).add(parked);
+        }
+        heldPolls++;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (parked == null) {
+      callback.complete(ready);
+      return () -> { };
+    }
+    ParkedPoll p = parked;
+    p.timer = scheduler.schedule(() -> expire(p), timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return () -> cancel(p);
+  }
+
+  /** Drops notifications older than the retention; called periodically. */
+  public void sweep() {
+    long horizon = clock.millis() - retention.toMillis();
+    lock.lock();
+    try {
+      Iterator<Map.Entry<String, ArrayDeque<Notification>>> it = logs.entrySet().iterator();
+      while (it.hasNext()) {
+        ArrayDeque<Notification> log = it.next().getValue();
+        while (!log.isEmpty() && log.peekFirst().createdAt() < horizon) {
+          log.removeFirst();
+        }
+        if (log.isEmpty()) {
+          it.remove();
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Forgets every retained notification (ids keep counting); a test aid like Odoo's bus GC. */
+  public void dropRetained() {
+    lock.lock();
+    try {
+      logs.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void expire(ParkedPoll p) {
+    List<Notification> result;
+    lock.lock();
+    try {
+      if (p.done) {
+        return;
+      }
+      unpark(p);
+      result = collect(p.channels, p.last, clock.millis());
+    } finally {
+      lock.unlock();
+    }
+    p.callback.complete(result);
+  }
+
+  private void cancel(ParkedPoll p) {
+    lock.lock();
+    try {
+      if (p.done) {
+        return;
+      }
+      unpark(p);
+    } finally {
+      lock.unlock();
+    }
+    ScheduledFuture<?> timer = p.timer;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
+  // guarded by lock
+  private void unpark(ParkedPoll p) {
+    p.done = true;
+    heldPolls--;
+    for (String c : p.channels) {
+      Set<ParkedPoll> set = parkedByChannel.get(c);
+      if (set != null) {
+        set.remove(p);
+        if (set.isEmpty()) {
+          parkedByChannel.remove(c);
+        }
+      }
+    }
+  }
+
+  // guarded by lock. Walks each log from the newest end, so a poll costs what it returns.
+  private List<Notification> collect(Set<String> channels, long last, long now) {
+    long since = now - FIRST_POLL_WINDOW.toMillis();
+    List<Notification> out = new ArrayList<>();
+    for (String c : channels) {
+      ArrayDeque<Notification> log = logs.get(c);
+      if (log == null) {
+        continue;
+      }
+      Iterator<Notification> it = log.descendingIterator();
+      while (it.hasNext()) {
+        Notification n = it.next();
+        boolean wanted = last == 0 ? n.createdAt() > since : n.id() > last;
+        if (!wanted) {
+          break;
+        }
+        out.add(n);
+      }
+    }
+    out.sort(Comparator.comparingLong(Notification::id));
+    return out;
+  }
+
+  private static String quote(String s) {
+    return new com.google.gson.JsonPrimitive(s).toString();
+  }
+
+  private static final class ParkedPoll {
+    final Set<String> channels;
+    final long last;
+    final PollCallback callback;
+    volatile ScheduledFuture<?> timer;
+    boolean done; // guarded by the bus lock
+
+    ParkedPoll(Set<String> channels, long last, PollCallback callback) {
+      this.channels = channels;
+      this.last = last;
+      this.callback = callback;
+    }
+  }
+
+  private record Wake(ParkedPoll poll, List<Notification> result) {}
+}

@@ -1,0 +1,172 @@
+package io.possync.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * All settings, built once at start-up. Every key is documented in {@code conf/possync.properties};
+ * each can be overridden by an environment variable {@code POSSYNC_<KEY>} (upper case, dots as
+ * underscores) and the common ones by {@code serve} flags. Precedence: flag, environment, file,
+ * default.
+ */
+public record Settings(
+    String host,
+    int port,
+    String pathPrefix,
+    Duration pollTimeout,
+    int pollMaxHeld,
+    List<String> corsAllowedOrigins,
+    Duration corsMaxAge,
+    int maxBodyBytes,
+    int maxJsonDepth,
+    Duration notificationRetention,
+    int notificationsPerChannel,
+    Duration orderRetention) {
+
+  /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
+  public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
+
+  /** Every key with its default, in the order the reference file documents them. */
+  public static final Map<String, String> DEFAULTS = defaults();
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("http.host", "127.0.0.1");
+    d.put("http.port", "8079");
+    d.put("http.path_prefix", "");
+    d.put("http.max_body_bytes", "8388608");
+    d.put("http.max_json_depth", "128");
+    d.put("poll.timeout", "50");
+    d.put("poll.max_held", "20000");
+    d.put("cors.allowed_origins", "*");
+    d.put("cors.max_age", "7200");
+    d.put("retention.notifications", "600");
+    d.put("retention.notifications_per_channel", "10000");
+    d.put("retention.orders", "604800");
+    return d;
+  }
+
+  /** Settings with every default. */
+  public static Settings defaultSettings() {
+    return load(null, Map.of(), Map.of());
+  }
+
+  /**
+   * Builds the settings.
+   *
+   * @param file      properties file, or null for none
+   * @param env       the environment ({@code POSSYNC_*} variables are read from it)
+   * @param overrides values given as flags, by key
+   * @throws SettingsException with a message naming the key when a value is missing or wrong
+   */
+  public static Settings load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    if (file != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        p.load(r);
+      } catch (IOException e) {
+        throw new SettingsException("cannot read config file " + file + ": " + e.getMessage());
+      }
+      for (String key : p.stringPropertyNames()) {
+        if (!DEFAULTS.containsKey(key)) {
+          throw new SettingsException("unknown setting '" + key + "' in " + file
+              + " (see conf/possync.properties for the valid keys)");
+        }
+        values.put(key, p.getProperty(key).strip());
+      }
+    }
+    for (String key : DEFAULTS.keySet()) {
+      String fromEnv = env.get(envName(key));
+      if (fromEnv != null) {
+        values.put(key, fromEnv.strip());
+      }
+    }
+    for (Map.Entry<String, String> o : overrides.entrySet()) {
+      if (!DEFAULTS.containsKey(o.getKey())) {
+        throw new SettingsException("unknown setting '" + o.getKey() + "'");
+      }
+      values.put(o.getKey(), o.getValue());
+    }
+    return fromValues(values);
+  }
+
+  /** The environment variable that overrides {@code key}. */
+  public static String envName(String key) {
+    return "POSSYNC_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  private static Settings fromValues(Map<String, String> v) {
+    String prefix = v.get("http.path_prefix");
+    if (!prefix.isEmpty()) {
+      if (!prefix.startsWith("/")) {
+        prefix = "/" + prefix;
+      }
+      while (prefix.endsWith("/")) {
+        prefix = prefix.substring(0, prefix.length() - 1);
+      }
+    }
+    Duration retention = seconds(v, "retention.notifications", 1, Integer.MAX_VALUE);
+    if (retention.compareTo(MIN_NOTIFICATION_RETENTION) < 0) {
+      throw new SettingsException("retention.notifications must be at least "
+          + MIN_NOTIFICATION_RETENTION.toSeconds() + " seconds (clients rely on Odoo's 100 s)");
+    }
+    String host = v.get("http.host");
+    if (host.isEmpty()) {
+      throw new SettingsException("http.host must not be empty");
+    }
+    return new Settings(
+        host,
+        integer(v, "http.port", 0, 65535),
+        prefix,
+        seconds(v, "poll.timeout", 1, 3600),
+        integer(v, "poll.max_held", 1, 10_000_000),
+        List.of(v.get("cors.allowed_origins").split("\\s*,\\s*")),
+        seconds(v, "cors.max_age", 0, Integer.MAX_VALUE),
+        integer(v, "http.max_body_bytes", 1024, Integer.MAX_VALUE - 1),
+        integer(v, "http.max_json_depth", 8, 10_000),
+        retention,
+        integer(v, "retention.notifications_per_channel", 1, 10_000_000),
+        seconds(v, "retention.orders", 1, Integer.MAX_VALUE));
+  }
+
+  /** A copy with another port (tests and the bench start on port 0 and read the real one). */
+  public Settings withPort(int newPort) {
+    return new Settings(host, newPort, pathPrefix, pollTimeout, pollMaxHeld, corsAllowedOrigins,
+        corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
+        orderRetention);
+  }
+
+  private static int integer(Map<String, String> v, String key, int min, int max) {
+    return parse(v, key, Integer::parseInt, min, max);
+  }
+
+  private static Duration seconds(Map<String, String> v, String key, int min, int max) {
+    return Duration.ofSeconds(parse(v, key, Integer::parseInt, min, max));
+  }
+
+  private static int parse(Map<String, String> v, String key, Function<String, Integer> f, int min,
+      int max) {
+    String raw = v.get(key);
+    int value;
+    try {
+      value = f.apply(raw);
+    } catch (NumberFormatException e) {
+      throw new SettingsException(key + " must be a whole number, not '" + raw + "'");
+    }
+    if (value < min || value > max) {
+      throw new SettingsException(key + " must be between " + min + " and " + max + ", not " + raw);
+    }
+    return value;
+  }
+}

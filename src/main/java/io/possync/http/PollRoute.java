@@ -1,0 +1,79 @@
+package io.possync.http;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.possync.bus.Notification;
+import io.possync.bus.NotificationBus;
+import io.possync.bus.PollLimitException;
+import io.possync.sync.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code /longpolling/poll}: Odoo's bus poll (PROTOCOL.md §3.2). A poll with nothing to return is
+ * parked in the bus without holding a thread; the future completes on publish or timeout.
+ */
+final class PollRoute implements Route {
+  private final NotificationBus bus;
+  private final Duration timeout;
+
+  PollRoute(NotificationBus bus, Duration timeout) {
+    this.bus = bus;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public CompletableFuture<String> call(JsonObject params) {
+    JsonElement rawChannels = params.get("channels");
+    if (rawChannels == null || !rawChannels.isJsonArray()) {
+      throw new RpcException(RpcError.invalidParams("parameter 'channels' must be an array"));
+    }
+    // Odoo fails the whole poll on a non-string channel; we skip it instead (D12, §4.5).
+    List<String> channels = new ArrayList<>();
+    JsonArray echoed = new JsonArray();
+    for (JsonElement c : rawChannels.getAsJsonArray()) {
+      if (c.isJsonPrimitive() && c.getAsJsonPrimitive().isString()) {
+        channels.add(c.getAsString());
+        echoed.add(c);
+      }
+    }
+    long last = Params.integer(params, "last");
+    JsonElement options = params.get("options");
+    boolean peek = options != null && options.isJsonObject()
+        && Json.truthy(options.getAsJsonObject().get("peek"));
+
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    Runnable cancel;
+    try {
+      cancel = bus.poll(channels, last, peek, timeout, notifications ->
+          answer.complete(peek ? peekResult(notifications, echoed) : list(notifications)));
+    } catch (PollLimitException e) {
+      throw new RpcException(RpcError.tooManyPolls(e.getMessage()));
+    }
+    answer.whenComplete((r, failure) -> {
+      if (failure != null) {
+        cancel.run(); // the client went away: unpark now rather than at the timeout
+      }
+    });
+    return answer;
+  }
+
+  private static String list(List<Notification> notifications) {
+    StringBuilder sb = new StringBuilder(64 + notifications.size() * 256).append('[');
+    for (int i = 0; i < notifications.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(notifications.get(i).json());
+    }
+    return sb.append(']').toString();
+  }
+
+  /** Odoo answers a peek with the notifications and the channels it asked for. */
+  private static String peekResult(List<Notification> notifications, JsonArray channels) {
+    return "{\"notifications\":" + list(notifications) + ",\"channels\":" + channels + "}";
+  }
+}

@@ -1,0 +1,65 @@
+package io.possync.http;
+
+import io.possync.bus.NotificationBus;
+import io.possync.config.Settings;
+import io.possync.sync.SyncService;
+import java.util.Map;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** The POS listener: one Jetty server with CORS in front of the three JSON-RPC routes. */
+public final class PosSyncServer {
+  public static final String UPDATE_PATH = "/pos_multi_session_sync/update";
+  public static final String POLL_PATH = "/longpolling/poll";
+  public static final String PING_PATH = "/pos_longpolling/update";
+
+  private final Server server;
+  private final ServerConnector connector;
+
+  public PosSyncServer(Settings settings, SyncService sync, NotificationBus bus) {
+    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+    threads.setName("possync-http");
+    server = new Server(threads);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    // Empty path segments arrive when sync_server ends in a slash; the router folds them.
+    http.setUriCompliance(UriCompliance.DEFAULT.with("possync",
+        UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
+    connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector.setHost(settings.host());
+    connector.setPort(settings.port());
+    // A held poll is silent for up to poll.timeout; the connection must outlive it.
+    connector.setIdleTimeout(settings.pollTimeout().toMillis() + 30_000);
+    connector.setAcceptQueueSize(1024);
+    server.addConnector(connector);
+
+    RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
+        UPDATE_PATH, new UpdateRoute(sync),
+        POLL_PATH, new PollRoute(bus, settings.pollTimeout()),
+        PING_PATH, new PingRoute(bus)),
+        settings.maxBodyBytes(), settings.maxJsonDepth());
+    server.setHandler(new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router));
+    server.setStopTimeout(2_000);
+  }
+
+  public void start() throws Exception {
+    server.start();
+  }
+
+  public void stop() throws Exception {
+    server.stop();
+  }
+
+  public void join() throws InterruptedException {
+    server.join();
+  }
+
+  /** The port actually bound (differs from the setting when that was 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+}

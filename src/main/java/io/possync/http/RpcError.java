@@ -1,0 +1,51 @@
+package io.possync.http;
+
+/**
+ * An error answered in Odoo's JSON-RPC error envelope (PROTOCOL.md §2.4).
+ *
+ * <p>The client reacts to {@code data.name} (§2.5): any non-empty name that does not start with
+ * "NotFound" puts the POS in its offline state and makes it retry; that is what every name here
+ * does, the same reaction the reference server's errors cause.
+ *
+ * @param httpStatus HTTP status (200 for application errors, as Odoo sends them)
+ * @param code       {@code error.code}
+ * @param message    {@code error.message}
+ * @param name       {@code error.data.name}
+ * @param detail     {@code error.data.message}, a sentence for people
+ */
+public record RpcError(int httpStatus, int code, String message, String name, String detail) {
+
+  static RpcError invalidParams(String detail) {
+    return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.InvalidParams", detail);
+  }
+
+  static RpcError serverError(String detail) {
+    return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.ServerError", detail);
+  }
+
+  static RpcError tooManyPolls(String detail) {
+    return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.TooManyPolls", detail);
+  }
+
+  /** The body is not a JSON-RPC object: werkzeug's BadRequest, as Odoo answers it. */
+  static RpcError badRequest(String detail) {
+    return new RpcError(400, 400, "400: Bad Request", "werkzeug.exceptions.BadRequest", detail);
+  }
+
+  static RpcError tooLarge(String detail) {
+    return new RpcError(413, 413, "413: Request Entity Too Large",
+        "werkzeug.exceptions.RequestEntityTooLarge", detail);
+  }
+
+  static RpcError methodNotAllowed() {
+    return new RpcError(405, 405, "405: Method Not Allowed",
+        "werkzeug.exceptions.MethodNotAllowed", "Only POST is accepted here.");
+  }
+
+  /** Byte for byte what Odoo answers for an unknown JSON route (golden transcript S32). */
+  static RpcError notFound() {
+    return new RpcError(404, 404, "404: Not Found", "werkzeug.exceptions.NotFound",
+        "404 Not Found: The requested URL was not found on the server.  If you entered the URL"
+            + " manually please check your spelling and try again.");
+  }
+}

@@ -1,0 +1,137 @@
+package io.possync.http;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import io.possync.sync.InvalidMessageException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads JSON-RPC calls, dispatches them by path and writes the envelope. Works asynchronously end
+ * to end: the body is read without blocking and a parked poll holds no thread.
+ */
+final class RpcRouter extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(RpcRouter.class);
+
+  private final String pathPrefix;
+  private final Map<String, Route> routes;
+  private final int maxBodyBytes;
+  private final int maxDepth;
+
+  RpcRouter(String pathPrefix, Map<String, Route> routes, int maxBodyBytes, int maxDepth) {
+    this.pathPrefix = pathPrefix;
+    this.routes = Map.copyOf(routes);
+    this.maxBodyBytes = maxBodyBytes;
+    this.maxDepth = maxDepth;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    if (!HttpMethod.POST.is(request.getMethod())) {
+      send(response, callback, JsonNull.INSTANCE, RpcError.methodNotAllowed());
+      return true;
+    }
+    long declared = request.getLength();
+    if (declared > maxBodyBytes) {
+      send(response, callback, JsonNull.INSTANCE, tooLarge());
+      return true;
+    }
+    Route route = routes.get(routePath(Request.getPathInContext(request)));
+    Content.Source.asByteArrayAsync(request, maxBodyBytes).whenComplete((body, readFailure) -> {
+      if (readFailure != null) {
+        // Over the limit without a Content-Length (chunked), or the client went away.
+        send(response, callback, JsonNull.INSTANCE, tooLarge());
+        return;
+      }
+      dispatch(request, response, callback, route, body);
+    });
+    return true;
+  }
+
+  private void dispatch(Request request, Response response, Callback callback, Route route,
+      byte[] body) {
+    JsonElement id = JsonNull.INSTANCE;
+    try {
+      JsonRpcBody.Call call = JsonRpcBody.parse(body, maxDepth);
+      id = call.id();
+      if (route == null) {
+        send(response, callback, id, RpcError.notFound());
+        return;
+      }
+      CompletableFuture<String> result = route.call(call.params());
+      request.addFailureListener(failure -> result.cancel(false));
+      JsonElement answerId = id;
+      result.whenComplete((json, failure) -> {
+        if (failure == null) {
+          send(response, callback, answerId, 200, JsonRpcBody.result(answerId, json));
+        } else if (!(failure instanceof CancellationException)) {
+          send(response, callback, answerId, toError(failure));
+        } else {
+          callback.failed(failure);
+        }
+      });
+    } catch (RuntimeException e) {
+      send(response, callback, id, toError(e));
+    }
+  }
+
+  /**
+   * The route part of the path: the configured prefix removed and runs of slashes folded (a
+   * {@code sync_server} with a trailing slash makes the client ask for {@code //longpolling/poll}).
+   */
+  private String routePath(String path) {
+    String p = path == null ? "/" : path.replaceAll("/{2,}", "/");
+    if (!pathPrefix.isEmpty()) {
+      if (!p.startsWith(pathPrefix + "/")) {
+        return null;
+      }
+      p = p.substring(pathPrefix.length());
+    }
+    return p;
+  }
+
+  private RpcError tooLarge() {
+    return RpcError.tooLarge("The request body is larger than " + maxBodyBytes + " bytes.");
+  }
+
+  private static RpcError toError(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof RpcException r) {
+      return r.error;
+    }
+    if (t instanceof InvalidMessageException) {
+      return RpcError.invalidParams(t.getMessage());
+    }
+    LOG.error("event=server_fault error={}", t.toString(), t);
+    return RpcError.serverError("The server failed to process the request; it was not applied.");
+  }
+
+  private static void send(Response response, Callback callback, JsonElement id, RpcError error) {
+    send(response, callback, id, error.httpStatus(), JsonRpcBody.error(id, error));
+  }
+
+  private static void send(Response response, Callback callback, JsonElement id, int status,
+      String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+  }
+}

@@ -1,0 +1,27 @@
+package io.possync.http;
+
+import com.google.gson.JsonObject;
+import io.possync.sync.Json;
+import io.possync.sync.SyncService;
+import io.possync.sync.UpdateRequest;
+import java.util.concurrent.CompletableFuture;
+
+/** {@code /pos_multi_session_sync/update}: multi-session messages (PROTOCOL.md §3.1, §5). */
+final class UpdateRoute implements Route {
+  private final SyncService sync;
+
+  UpdateRoute(SyncService sync) {
+    this.sync = sync;
+  }
+
+  @Override
+  public CompletableFuture<String> call(JsonObject params) {
+    // Unknown extra params are ignored (the reference would fail on them, §3.1).
+    UpdateRequest request = new UpdateRequest(
+        Params.string(params, "dbname"),
+        Params.integer(params, "multi_session_id"),
+        Params.integer(params, "user_ID"),
+        Params.object(params, "message"));
+    return sync.update(request).thenApply(Json::write);
+  }
+}

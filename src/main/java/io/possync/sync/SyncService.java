@@ -1,0 +1,451 @@
+package io.possync.sync;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import io.possync.bus.Channels;
+import io.possync.bus.Outgoing;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Decides every multi-session message (PROTOCOL.md §5) and hands the outcome to an
+ * {@link OutcomeSink}. Holding one multi-session's lock it validates the whole message first (so
+ * bad input changes nothing), applies the run rule, then the action.
+ */
+public final class SyncService {
+  private static final String PAID_OFFLINE_NONCE = "paid offline";
+
+  private final OutcomeSink sink;
+  private final Clock clock;
+  private final Duration orderRetention;
+  // Live state is never evicted: there is no store to reload it from yet (issue "durable state").
+  private final Cache<MultiSessionKey, MultiSession> sessions = Caffeine.newBuilder().build();
+  private final ConcurrentMap<TerminalKey, Terminal> terminals = new ConcurrentHashMap<>();
+
+  /**
+   * @param orderRetention how long deleted and unpaid orders of an ended run are kept (D4)
+   */
+  public SyncService(OutcomeSink sink, Clock clock, Duration orderRetention) {
+    this.sink = sink;
+    this.clock = clock;
+    this.orderRetention = orderRetention;
+  }
+
+  /**
+   * Processes one update call. The future completes with the JSON-RPC {@code result} once the
+   * outcome is accepted by the sink.
+   *
+   * @throws InvalidMessageException if the message is malformed; nothing was changed
+   */
+  public CompletableFuture<JsonElement> update(UpdateRequest request) {
+    JsonObject message = request.message();
+    String action = requireString(message, "action", "message.action");
+    JsonObject data = requireObject(message, "data", "message.data");
+    Long runId = optionalId(data, "run_ID");
+    MultiSessionKey key = new MultiSessionKey(request.dbname(), request.multiSessionId());
+    MultiSession ms = sessions.get(key, k -> new MultiSession(k, clock.millis()));
+    ms.lock.lock();
+    try {
+      Outcome outcome = switch (action) {
+        case "update_order" -> updateOrder(ms, message, data, runId);
+        case "sync_all" -> syncAll(ms, request.userId(), message, data, runId);
+        case "remove_order" -> removeOrder(ms, message, data, runId);
+        default -> {
+          applyRunRule(ms, runId);
+          // Unknown actions are relayed unchanged; the reference answers 1 (§5.1).
+          yield new Outcome(new JsonPrimitive(1), broadcast(ms, message, data));
+        }
+      };
+      return sink.accept(outcome).thenApply(done -> outcome.result());
+    } finally {
+      ms.lock.unlock();
+    }
+  }
+
+  /** Purges deleted and unpaid orders of runs that ended more than the retention ago (D4). */
+  public void purgeOldOrders() {
+    long horizon = clock.millis() - orderRetention.toMillis();
+    for (MultiSession ms : sessions.asMap().values()) {
+      ms.lock.lock();
+      try {
+        if (ms.runStartedAt > horizon) {
+          continue;
+        }
+        ms.orders.values().removeIf(o -> o.state != OrderState.DRAFT && o.runId < ms.runId);
+      } finally {
+        ms.lock.unlock();
+      }
+    }
+  }
+
+  /** Number of multi-sessions held in memory. */
+  public long multiSessionCount() {
+    return sessions.estimatedSize();
+  }
+
+  // --- update_order (§5.5) ---------------------------------------------------------------
+
+  private Outcome updateOrder(MultiSession ms, JsonObject message, JsonObject data, Long runId) {
+    String uid = requireString(data, "uid", "message.data.uid");
+    BigInteger clientRevision = clientRevision(data);
+    applyRunRule(ms, runId);
+    Stored stored = storeOrder(ms, uid, message, data, clientRevision, runId);
+    if (stored.refusal != null) {
+      return new Outcome(stored.refusal, List.of());
+    }
+    OrderRecord order = stored.order;
+    data.addProperty("revision_ID", order.revision);
+    List<Outgoing> out = broadcast(ms, message, data);
+    JsonObject result = new JsonObject();
+    result.addProperty("action", "update_revision_ID");
+    result.addProperty("revision_ID", order.revision);
+    result.addProperty("uid", order.uid);
+    result.add("order_ID", orNull(data.get("sequence_number")));
+    result.addProperty("run_ID", order.runId);
+    return new Outcome(result, out);
+  }
+
+  /** The result of the store step shared by update_order and paid-offline creation. */
+  private record Stored(OrderRecord order, JsonObject refusal) {}
+
+  /**
+   * Revision check and store (§5.5 steps 1–6) without broadcasting. {@code data} is
+   * {@code message.data}; the stored message is {@code message} itself.
+   */
+  private Stored storeOrder(MultiSession ms, String uid, JsonObject message, JsonObject data,
+      BigInteger clientRevision, Long runId) {
+    OrderRecord order = ms.orders.get(uid);
+    JsonElement nonce = data.get("nonce");
+    long serverRevision = order == null ? 1 : order.revision;
+    if (!clientRevision.equals(BigInteger.valueOf(serverRevision))) {
+      if (order != null && sameNonce(order.nonce, nonce)) {
+        return new Stored(null, action("")); // a replay of the update that set this revision
+      }
+      return new Stored(null, revisionError(uid, order));
+    }
+    if (order != null && order.state == OrderState.DELETED) {
+      return new Stored(null, revisionError(uid, order));
+    }
+    long run = runId != null ? runId : ms.runId;
+    if (order != null) {
+      LineChanges.mark(data, order.message);
+      order.message = message;
+      order.revision++;
+      order.runId = run; // an unpaid order stays unpaid (kept on purpose, §7.9)
+      order.nonce = nonce;
+      return new Stored(order, null);
+    }
+    long sequence = ms.orderId + 1;
+    JsonElement proposed = data.get("sequence_number");
+    if (!Json.pyEquals(proposed, new JsonPrimitive(sequence))) {
+      data.addProperty("sequence_number", sequence); // the server owns the numbering
+    }
+    order = new OrderRecord(uid, message, nonce, OrderState.DRAFT, 1, run);
+    ms.orders.put(uid, order);
+    ms.orderId = sequence;
+    return new Stored(order, null);
+  }
+
+  // --- sync_all (§5.6) --------------------------------------------------------------------
+
+  private Outcome syncAll(MultiSession ms, long userId, JsonObject message, JsonObject data,
+      Long runId) {
+    long posId = Json.requireId(data.get("pos_id"), "message.data.pos_id");
+    applyRunRule(ms, runId);
+    long run = runId != null ? runId : ms.runId;
+    Terminal asker = register(ms, posId, userId);
+    asker.messageId++;
+    long messageId = asker.messageId;
+
+    JsonElement uid = message.has("uid") ? message.get("uid") : JsonNull.INSTANCE;
+    JsonArray orders = new JsonArray();
+    if (Json.truthy(uid)) {
+      // The reference fails on an unknown uid (§7.5); an empty list lets the client keep its copy (D5).
+      OrderRecord order = uid.isJsonPrimitive() ? ms.orders.get(uid.getAsString()) : null;
+      if (order != null) {
+        orders.add(syncEntry(order, messageId, run));
+      }
+    } else {
+      for (OrderRecord order : ms.orders.values()) {
+        if (order.state == OrderState.DRAFT && order.runId == run) {
+          orders.add(syncEntry(order, messageId, run));
+        }
+      }
+    }
+    JsonObject payloadData = new JsonObject();
+    payloadData.add("orders", orders);
+    payloadData.addProperty("message_ID", messageId);
+    payloadData.addProperty("order_ID", ms.orderId);
+    payloadData.add("uid", uid);
+    payloadData.add("login_number", orNull(message.get("login_number")));
+    payloadData.add("session_id", orNull(message.get("session_id")));
+    JsonObject payload = new JsonObject();
+    payload.addProperty("action", "sync_all");
+    payload.add("data", payloadData);
+
+    if (Json.truthy(message.get("immediate_rerendering"))) {
+      return new Outcome(payload, List.of());
+    }
+    // Sent through the bus so it is ordered with broadcasts on each terminal's stream; to every
+    // terminal of the same Odoo user, each with its current counter (kept on purpose, §7.13).
+    List<Outgoing> out = new ArrayList<>();
+    for (Terminal t : members(ms)) {
+      if (t.userId == userId) {
+        payloadData.addProperty("message_ID", t.messageId);
+        out.add(new Outgoing(multiSessionChannel(t), Json.write(payload)));
+      }
+    }
+    return new Outcome(new JsonObject(), out);
+  }
+
+  private static JsonObject syncEntry(OrderRecord order, long messageId, long run) {
+    JsonObject entry = order.message.deepCopy();
+    JsonElement d = entry.get("data");
+    JsonObject data;
+    if (d != null && d.isJsonObject()) {
+      data = d.getAsJsonObject();
+    } else {
+      data = new JsonObject();
+      entry.add("data", data);
+    }
+    data.addProperty("message_ID", messageId);
+    data.addProperty("revision_ID", order.revision);
+    data.addProperty("run_ID", run);
+    return entry;
+  }
+
+  /**
+   * Registers the asking POS here (creating it, or moving it from another multi-session of the
+   * same database, counter kept) and records its current user.
+   */
+  private Terminal register(MultiSession ms, long posId, long userId) {
+    Terminal t = terminals.computeIfAbsent(new TerminalKey(ms.key.dbname(), posId),
+        k -> new Terminal(k, ms.key, userId));
+    // A POS config moved to another multi-session: its old home skips it from now on. A
+    // broadcast racing with the move can cost that POS one extra resync, never a lost order.
+    t.home = ms.key;
+    t.userId = userId;
+    ms.members.add(posId);
+    return t;
+  }
+
+  // --- remove_order (§5.7) ----------------------------------------------------------------
+
+  private Outcome removeOrder(MultiSession ms, JsonObject message, JsonObject data, Long runId) {
+    String uid = requireString(data, "uid", "message.data.uid");
+    BigInteger clientRevision = clientRevision(data);
+    JsonElement nonce = data.get("nonce");
+    JsonObject paid = paidOfflineMessage(data);
+    JsonObject paidData = paid == null ? null : paid.getAsJsonObject("data");
+    String paidUid = paid == null ? null : requireString(paidData, "uid", "order_data.data.uid");
+    BigInteger paidRevision = paid == null ? null : clientRevision(paidData);
+    Long paidRun = paid == null ? null : optionalId(paidData, "run_ID");
+    applyRunRule(ms, runId);
+    OrderRecord order = ms.orders.get(uid);
+
+    if (order == null && paid != null) {
+      // Paid while offline and never synced: create it from the order's own data, then tombstone
+      // it. Both checks happen before anything is stored, so a conflict leaves no half-created
+      // draft behind (the reference crashes or keeps a paid order as a draft, §7.6; D6).
+      boolean creatable = ms.orders.get(paidUid) == null && paidRevision.equals(BigInteger.ONE);
+      boolean removable = clientRevision.equals(BigInteger.ONE)
+          || sameNonce(new JsonPrimitive(PAID_OFFLINE_NONCE), nonce);
+      if (!creatable || !removable) {
+        return new Outcome(removeConflict(uid), List.of());
+      }
+      paidData.addProperty("nonce", PAID_OFFLINE_NONCE);
+      order = storeOrder(ms, paidUid, paid, paidData, paidRevision, paidRun).order;
+    } else if (order == null || order.state != OrderState.DELETED) {
+      long serverRevision = order == null ? 1 : order.revision;
+      boolean replay = order != null && sameNonce(order.nonce, nonce);
+      if (!clientRevision.equals(BigInteger.valueOf(serverRevision)) && !replay) {
+        return new Outcome(removeConflict(uid), List.of());
+      }
+    }
+    if (order != null) {
+      order.state = OrderState.DELETED;
+    }
+    // Clients read only data.uid of this broadcast; the whole paid order is dead weight (D9).
+    data.remove("order_data");
+    List<Outgoing> out = broadcast(ms, message, data);
+    JsonObject result = new JsonObject();
+    result.addProperty("order_ID", ms.orderId);
+    return new Outcome(result, out);
+  }
+
+  /** Parses {@code data.order_data} (a JSON string {@code {"id":…,"data":{…}}}), if present. */
+  private static JsonObject paidOfflineMessage(JsonObject data) {
+    JsonElement raw = Json.get(data, "order_data");
+    if (raw == null || (raw.isJsonPrimitive() && raw.getAsJsonPrimitive().isBoolean()
+        && !raw.getAsBoolean())) {
+      return null;
+    }
+    JsonElement parsed;
+    try {
+      parsed = raw.isJsonPrimitive() && raw.getAsJsonPrimitive().isString()
+          ? JsonParser.parseString(raw.getAsString()) : raw;
+    } catch (RuntimeException e) {
+      throw new InvalidMessageException("message.data.order_data is not valid JSON");
+    }
+    if (!parsed.isJsonObject() || !parsed.getAsJsonObject().has("data")
+        || !parsed.getAsJsonObject().get("data").isJsonObject()) {
+      throw new InvalidMessageException("message.data.order_data must hold an object with data");
+    }
+    return parsed.getAsJsonObject();
+  }
+
+  private static JsonObject removeConflict(String uid) {
+    JsonObject r = action("revision_error");
+    r.addProperty("order_uid", uid);
+    return r;
+  }
+
+  // --- shared steps -----------------------------------------------------------------------
+
+  /**
+   * A higher {@code run_ID} starts a new run: older drafts become unpaid and numbering restarts
+   * at 1. The reference resets the counter only when such drafts existed (§7.8); we always do,
+   * as the main Odoo server does at the same moment (D8).
+   */
+  private void applyRunRule(MultiSession ms, Long runId) {
+    if (runId == null || runId <= ms.runId) {
+      return;
+    }
+    ms.runId = runId;
+    ms.runStartedAt = clock.millis();
+    ms.orderId = 0;
+    for (OrderRecord o : ms.orders.values()) {
+      if (o.state == OrderState.DRAFT && o.runId < runId) {
+        o.state = OrderState.UNPAID;
+      }
+    }
+  }
+
+  /**
+   * Sends {@code message} to every terminal of the multi-session, the sender included, each copy
+   * with that terminal's next {@code message_ID} (§5.8).
+   */
+  private List<Outgoing> broadcast(MultiSession ms, JsonObject message, JsonObject data) {
+    List<Outgoing> out = new ArrayList<>();
+    for (Terminal t : members(ms)) {
+      t.messageId++;
+      data.addProperty("message_ID", t.messageId);
+      out.add(new Outgoing(multiSessionChannel(t), Json.write(message)));
+    }
+    return out;
+  }
+
+  /** The terminals whose home is this multi-session, dropping those that moved away. */
+  private List<Terminal> members(MultiSession ms) {
+    List<Terminal> out = new ArrayList<>(ms.members.size());
+    Iterator<Long> it = ms.members.iterator();
+    while (it.hasNext()) {
+      Terminal t = terminals.get(new TerminalKey(ms.key.dbname(), it.next()));
+      if (t == null || !t.home.equals(ms.key)) {
+        it.remove();
+      } else {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  private static String multiSessionChannel(Terminal t) {
+    return Channels.of(t.key.dbname(), Channels.MULTI_SESSION, t.key.posId());
+  }
+
+  private static JsonObject revisionError(String uid, OrderRecord order) {
+    JsonObject r = action("revision_error");
+    r.addProperty("order_uid", uid);
+    if (order == null) {
+      r.addProperty("state", false);
+    } else {
+      r.addProperty("state", order.state.wire());
+    }
+    return r;
+  }
+
+  private static JsonObject action(String name) {
+    JsonObject r = new JsonObject();
+    r.addProperty("action", name);
+    return r;
+  }
+
+  /** A missing nonce never counts as a replay: it would silently drop a conflicting update. */
+  private static boolean sameNonce(JsonElement stored, JsonElement incoming) {
+    return stored != null && !stored.isJsonNull() && incoming != null && !incoming.isJsonNull()
+        && Json.pyEquals(stored, incoming);
+  }
+
+  /**
+   * The client's {@code revision_ID} as Python's {@code int()} reads it; absent means 1, the
+   * client's own default for orders it never synced.
+   */
+  private static BigInteger clientRevision(JsonObject data) {
+    JsonElement raw = Json.get(data, "revision_ID");
+    if (raw == null) {
+      return BigInteger.ONE;
+    }
+    return Json.pythonInt(raw).orElseThrow(
+        () -> new InvalidMessageException("message.data.revision_ID must be an integer"));
+  }
+
+  private static Long optionalId(JsonObject data, String key) {
+    JsonElement raw = Json.get(data, key);
+    if (raw == null || (raw.isJsonPrimitive() && raw.getAsJsonPrimitive().isBoolean()
+        && !raw.getAsBoolean())) {
+      return null; // absent or false: the multi-session's current run (D7)
+    }
+    return Json.requireId(raw, "message.data." + key);
+  }
+
+  private static String requireString(JsonObject o, String key, String name) {
+    JsonElement e = o.get(key);
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+      throw new InvalidMessageException(name + " must be a string");
+    }
+    return e.getAsString();
+  }
+
+  private static JsonObject requireObject(JsonObject o, String key, String name) {
+    JsonElement e = o.get(key);
+    if (e == null || !e.isJsonObject()) {
+      throw new InvalidMessageException(name + " must be an object");
+    }
+    return e.getAsJsonObject();
+  }
+
+  private static JsonElement orNull(JsonElement e) {
+    return e == null ? JsonNull.INSTANCE : e;
+  }
+
+  /** A snapshot of one multi-session for tests and the status page, if it exists. */
+  public Optional<MultiSessionStatus> status(MultiSessionKey key) {
+    MultiSession ms = sessions.getIfPresent(key);
+    if (ms == null) {
+      return Optional.empty();
+    }
+    ms.lock.lock();
+    try {
+      long drafts = ms.orders.values().stream().filter(o -> o.state == OrderState.DRAFT).count();
+      return Optional.of(new MultiSessionStatus(ms.runId, ms.orderId, ms.orders.size(), drafts,
+          members(ms).size()));
+    } finally {
+      ms.lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.possync.sync;
+
+/**
+ * A POS config registered by its {@code sync_all}: its per-terminal {@code message_ID} counter and
+ * the Odoo user who last asked. Mutable; guarded by the lock of its home multi-session.
+ */
+final class Terminal {
+  final TerminalKey key;
+  volatile MultiSessionKey home;
+  /** Last {@code message_ID} sent on this terminal's channel; the reference starts at 1. */
+  long messageId = 1;
+  long userId;
+
+  Terminal(TerminalKey key, MultiSessionKey home, long userId) {
+    this.key = key;
+    this.home = home;
+    this.userId = userId;
+  }
+}
