@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RpcRouter extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(RpcRouter.class);
+  private static final Pattern EMPTY_SEGMENTS = Pattern.compile("/{2,}");
 
   private final String pathPrefix;
   private final Map<String, Route> routes;
@@ -93,7 +95,10 @@ final class RpcRouter extends Handler.Abstract {
    * {@code sync_server} with a trailing slash makes the client ask for {@code //longpolling/poll}).
    */
   private String routePath(String path) {
-    String p = path == null ? "/" : path.replaceAll("/{2,}", "/");
+    String p = path == null ? "/" : path;
+    if (p.contains("//")) {
+      p = EMPTY_SEGMENTS.matcher(p).replaceAll("/");
+    }
     if (!pathPrefix.isEmpty()) {
       if (!p.startsWith(pathPrefix + "/")) {
         return null;

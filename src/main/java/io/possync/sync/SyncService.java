@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class SyncService {
   private static final String PAID_OFFLINE_NONCE = "paid offline";
+  private static final long MESSAGE_ID_PLACEHOLDER = 9_007_199_254_740_993L;
 
   private final OutcomeSink sink;
   private final Clock clock;
@@ -340,11 +341,23 @@ public final class SyncService {
    * with that terminal's next {@code message_ID} (§5.8).
    */
   private List<Outgoing> broadcast(MultiSession ms, JsonObject message, JsonObject data) {
-    List<Outgoing> out = new ArrayList<>();
-    for (Terminal t : members(ms)) {
+    List<Terminal> recipients = members(ms);
+    List<Outgoing> out = new ArrayList<>(recipients.size());
+    if (recipients.isEmpty()) {
+      return out;
+    }
+    // Serialize once; each copy differs only in message_ID. The placeholder is above 2^53, so a
+    // real payload holding it is absurd, but if it does the copies are serialized one by one.
+    data.addProperty("message_ID", MESSAGE_ID_PLACEHOLDER);
+    String template = Json.write(message);
+    String placeholder = Long.toString(MESSAGE_ID_PLACEHOLDER);
+    boolean usable = template.indexOf(placeholder) == template.lastIndexOf(placeholder);
+    for (Terminal t : recipients) {
       t.messageId++;
       data.addProperty("message_ID", t.messageId);
-      out.add(new Outgoing(multiSessionChannel(t), Json.write(message)));
+      String json = usable ? template.replace(placeholder, Long.toString(t.messageId))
+          : Json.write(message);
+      out.add(new Outgoing(multiSessionChannel(t), json));
     }
     return out;
   }
