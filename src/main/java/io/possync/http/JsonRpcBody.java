@@ -81,7 +81,9 @@ final class JsonRpcBody {
     data.addProperty("debug", "");
     data.addProperty("message", e.detail());
     com.google.gson.JsonArray args = new com.google.gson.JsonArray();
-    args.add(e.detail());
+    if (!e.name().startsWith("werkzeug.exceptions.")) {
+      args.add(e.detail()); // werkzeug's HTTP errors carry no args: Odoo sends [] (S32)
+    }
     data.add("arguments", args);
     data.addProperty("exception_type", "internal_error");
     data.add("context", new JsonObject());

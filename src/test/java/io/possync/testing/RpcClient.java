@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -61,21 +62,33 @@ public final class RpcClient {
 
   /** Posts a raw body, exactly as given. */
   public Answer post(String path, String body) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(request(path, body), HttpResponse.BodyHandlers.ofString());
-    return new Answer(r.statusCode(), JsonParser.parseString(r.body()));
+    return post(path, body, Map.of());
   }
 
   public CompletableFuture<Answer> postAsync(String path, String body) {
-    return http.sendAsync(request(path, body), HttpResponse.BodyHandlers.ofString())
+    return postAsync(path, body, Map.of());
+  }
+
+  /** Posts a raw body with extra request headers (e.g. the reference's {@code phantomtest}). */
+  public Answer post(String path, String body, Map<String, String> headers)
+      throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(request(path, body, headers),
+        HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), JsonParser.parseString(r.body()));
+  }
+
+  public CompletableFuture<Answer> postAsync(String path, String body,
+      Map<String, String> headers) {
+    return http.sendAsync(request(path, body, headers), HttpResponse.BodyHandlers.ofString())
         .thenApply(r -> new Answer(r.statusCode(), JsonParser.parseString(r.body())));
   }
 
-  private HttpRequest request(String path, String body) {
-    return HttpRequest.newBuilder(URI.create(base + path))
+  private HttpRequest request(String path, String body, Map<String, String> headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
         .timeout(Duration.ofSeconds(70))
         .header("Content-Type", "application/json")
-        .header("Accept", "application/json, text/javascript, */*; q=0.01")
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build();
+        .header("Accept", "application/json, text/javascript, */*; q=0.01");
+    headers.forEach(b::header);
+    return b.POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 }
