@@ -4,7 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import io.possync.sync.InvalidMessageException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -133,7 +132,7 @@ final class RpcRouter extends Handler.Abstract {
 
   private static void send(Response response, Callback callback, JsonElement id, int status,
       String body) {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = JsonRpcBody.utf8(body);
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);

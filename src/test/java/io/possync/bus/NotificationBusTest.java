@@ -1,0 +1,567 @@
+package io.possync.bus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The long-polling bus (PROTOCOL.md §3.2, §4; DESIGN.md "Notification ids"): ids, the first-poll
+ * window, {@code last}, parked polls, bounds and retention. Time is a fake clock and timers run on
+ * a fake scheduler driven by it, so nothing here waits for real time.
+ */
+class NotificationBusTest {
+  private static final String POS1 = "[\"shop\",\"pos.multi_session\",\"1\"]";
+  private static final String PONG1 = "[\"shop\",\"pos.longpolling\",\"1\"]";
+  private static final String POS2 = "[\"shop\",\"pos.multi_session\",\"2\"]";
+  private static final Duration TIMEOUT = Duration.ofSeconds(50);
+
+  private final FakeClock clock = new FakeClock(Instant.parse("2024-03-01T08:00:00Z"));
+  private final FakeScheduler timers = new FakeScheduler(clock);
+
+  private NotificationBus bus(Duration retention, int perChannel, int maxHeld) {
+    return new NotificationBus(clock, timers, retention, perChannel, maxHeld);
+  }
+
+  private NotificationBus bus() {
+    return bus(Duration.ofSeconds(600), 10_000, 100);
+  }
+
+  @Test
+  void idsRiseByOneAcrossChannelsAndBatchesAndTheJsonIsBuiltOnce() {
+    NotificationBus bus = bus();
+
+    List<Notification> first = bus.publish(List.of(new Outgoing(POS1, "{\"a\":1}"),
+        new Outgoing(PONG1, "\"PONG\"")));
+    List<Notification> second = bus.publish(List.of(new Outgoing(POS1, "{\"b\":2}")));
+
+    assertThat(first).extracting(Notification::id).containsExactly(1L, 2L);
+    assertThat(second).extracting(Notification::id).containsExactly(3L);
+    assertThat(bus.lastId()).isEqualTo(3);
+    assertThat(first.get(1).json()).isEqualTo(
+        "{\"id\":2,\"channel\":\"[\\\"shop\\\",\\\"pos.longpolling\\\",\\\"1\\\"]\",\"message\":\"PONG\"}");
+    assertThat(bus.publish(List.of())).isEmpty();
+    assertThat(bus.lastId()).isEqualTo(3);
+  }
+
+  @Test
+  void firstPollSeesWhatItsChannelsGotInTheLastFiftySeconds() {
+    NotificationBus bus = bus();
+    publish(bus, POS1, "old");
+    clock.advance(Duration.ofSeconds(30));
+    publish(bus, POS1, "new");
+    publish(bus, POS2, "someone else's");
+    clock.advance(Duration.ofSeconds(20).minusMillis(1));
+
+    assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("old", "new");
+
+    clock.advance(Duration.ofMillis(1)); // "old" is now exactly 50 s old: Odoo asks for younger
+    assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("new");
+  }
+
+  @Test
+  void pollAfterLastGetsEverythingRetainedAfterItWhateverItsAge() {
+    NotificationBus bus = bus();
+    publish(bus, POS1, "one");
+    publish(bus, POS2, "two");
+    publish(bus, POS1, "three");
+    publish(bus, PONG1, "four");
+    clock.advance(Duration.ofSeconds(90));
+
+    Poll p = poll(bus, 1, POS1, PONG1);
+
+    assertThat(p.answer()).extracting(Notification::id).containsExactly(3L, 4L);
+    assertThat(bus.heldPolls()).isZero();
+  }
+
+  /** §4.4: a client whose last is ahead of the counter would miss our next ids; jump past it. */
+  @Test
+  void pollWithLastAheadOfTheCounterMovesTheCounterPastIt() {
+    NotificationBus bus = bus();
+    publish(bus, POS1, "one");
+
+    Poll p = poll(bus, 1000, POS1);
+    assertThat(bus.lastId()).isEqualTo(1000);
+    assertThat(p.isAnswered()).isFalse();
+
+    publish(bus, POS1, "after");
+    assertThat(p.answer()).extracting(Notification::id).containsExactly(1001L);
+  }
+
+  @Test
+  void lastBeyondJavaScriptsSafeIntegersIsRefused() {
+    NotificationBus bus = bus();
+
+    assertThatThrownBy(() -> poll(bus, NotificationBus.MAX_ID + 1, POS1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^53");
+    assertThat(bus.lastId()).isZero();
+    assertThat(bus.heldPolls()).isZero();
+  }
+
+  @Test
+  void parkedPollIsWokenByAPublishOnItsOwnChannelsOnly() {
+    NotificationBus bus = bus();
+    publish(bus, POS1, "seen");
+    // Spelled with spaces, as a hand-written channel might be: it still routes (§4.1).
+    Poll p = poll(bus, 1, "[\"shop\", \"pos.multi_session\", \"1\"]", PONG1);
+    assertThat(bus.heldPolls()).isEqualTo(1);
+
+    publish(bus, POS2, "not mine");
+    assertThat(p.isAnswered()).isFalse();
+
+    publish(bus, PONG1, "mine");
+    assertThat(messages(p.answer())).containsExactly("mine");
+    assertThat(p.calls()).isEqualTo(1);
+    assertThat(bus.heldPolls()).isZero();
+    assertThat(timers.pending()).isZero(); // its timer went with it
+  }
+
+  @Test
+  void parkedPollAnswersEmptyAtTheTimeout() {
+    NotificationBus bus = bus();
+    Poll p = poll(bus, 0, POS1);
+
+    timers.advance(TIMEOUT.minusMillis(1));
+    assertThat(p.isAnswered()).isFalse();
+
+    timers.advance(Duration.ofMillis(1));
+    assertThat(p.answer()).isEmpty();
+    assertThat(bus.heldPolls()).isZero();
+
+    publish(bus, POS1, "too late for that poll");
+    assertThat(p.calls()).isEqualTo(1);
+  }
+
+  @Test
+  void cancelledPollIsUnparkedAndNeverAnswered() {
+    NotificationBus bus = bus();
+    Poll p = poll(bus, 0, POS1);
+    assertThat(bus.heldPolls()).isEqualTo(1);
+
+    p.cancel.run();
+
+    assertThat(bus.heldPolls()).isZero();
+    assertThat(timers.pending()).isZero();
+    publish(bus, POS1, "nobody listens");
+    timers.advance(TIMEOUT);
+    assertThat(p.calls()).isZero();
+    p.cancel.run(); // twice is harmless
+    assertThat(bus.heldPolls()).isZero();
+  }
+
+  @Test
+  void peekAnswersAtOnceEvenWithNothingToSay() {
+    NotificationBus bus = bus();
+    Recorder r = new Recorder();
+
+    bus.poll(List.of(POS1), 0, true, TIMEOUT, r);
+
+    assertThat(r.answers).containsExactly(List.of());
+    assertThat(bus.heldPolls()).isZero();
+  }
+
+  @Test
+  void heldPollsAreBoundedButAnswerablePollsAreNot() {
+    NotificationBus bus = bus(Duration.ofSeconds(600), 10_000, 2);
+    Poll a = poll(bus, 0, POS1);
+    poll(bus, 0, POS1);
+
+    assertThatThrownBy(() -> poll(bus, 0, POS2))
+        .isInstanceOf(PollLimitException.class).hasMessage("too many held polls (2)");
+    assertThat(bus.heldPolls()).isEqualTo(2);
+
+    publish(bus, PONG1, "ready");
+    assertThat(messages(poll(bus, 0, PONG1).answer())).containsExactly("ready");
+
+    a.cancel.run();
+    Poll c = poll(bus, 1, POS2);
+    assertThat(c.isAnswered()).isFalse();
+    assertThat(bus.heldPolls()).isEqualTo(2);
+  }
+
+  @Test
+  void sweepDropsNotificationsOlderThanTheRetention() {
+    NotificationBus bus = bus(Duration.ofSeconds(100), 10_000, 100);
+    publish(bus, POS2, "marker");
+    publish(bus, POS1, "early");
+    publish(bus, POS1, "early too");
+    clock.advance(Duration.ofSeconds(60));
+    publish(bus, POS1, "later");
+
+    clock.advance(Duration.ofSeconds(40));
+    bus.sweep();
+    assertThat(messages(poll(bus, 1, POS1).answer())).containsExactly("early", "early too", "later");
+
+    clock.advance(Duration.ofMillis(1));
+    bus.sweep();
+    assertThat(messages(poll(bus, 1, POS1).answer())).containsExactly("later");
+    assertThat(bus.lastId()).isEqualTo(4); // ids are never reused
+    assertThat(publish(bus, POS1, "next").id()).isEqualTo(5);
+  }
+
+  @Test
+  void eachChannelKeepsOnlyItsNewestNotifications() {
+    NotificationBus bus = bus(Duration.ofSeconds(600), 3, 100);
+    for (int i = 1; i <= 5; i++) {
+      publish(bus, POS1, "m" + i);
+    }
+    publish(bus, POS2, "other");
+
+    assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("m3", "m4", "m5");
+    assertThat(messages(poll(bus, 0, POS2).answer())).containsExactly("other");
+  }
+
+  /**
+   * Eight threads publish on eight channels while twelve pollers loop, each parking when it has
+   * seen everything. Every poller must end with exactly the ids of its channels, in order: none
+   * skipped, none twice (D3: ids become visible in id order).
+   */
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void manyPublishersAndParkedPollersNeverSkipAnId() throws Exception {
+    NotificationBus bus = bus(Duration.ofSeconds(600), 1_000_000, 1_000);
+    List<String> channels = new ArrayList<>();
+    for (int c = 0; c < 8; c++) {
+      channels.add("[\"load\",\"pos.multi_session\",\"" + c + "\"]");
+    }
+    Map<String, Collection<Long>> publishedOn = new ConcurrentHashMap<>();
+    channels.forEach(c -> publishedOn.put(c, new ConcurrentLinkedQueue<>()));
+
+    ExecutorService repoll = Executors.newFixedThreadPool(4);
+    List<LoopingPoller> pollers = new ArrayList<>();
+    for (int p = 0; p < 12; p++) {
+      LoopingPoller poller = new LoopingPoller(bus, repoll,
+          List.of(channels.get(p % 8), channels.get((p * 3 + 1) % 8)));
+      pollers.add(poller);
+      poller.pollAgain();
+    }
+
+    ExecutorService publishers = Executors.newFixedThreadPool(8);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      Random random = new Random(t);
+      done.add(publishers.submit(() -> {
+        go.await();
+        for (int b = 0; b < 500; b++) {
+          List<Outgoing> batch = new ArrayList<>();
+          for (int k = random.nextInt(3); k >= 0; k--) {
+            batch.add(new Outgoing(channels.get(random.nextInt(8)), "{\"b\":" + b + "}"));
+          }
+          for (Notification n : bus.publish(batch)) {
+            publishedOn.get(n.channel()).add(n.id());
+          }
+        }
+        return null;
+      }));
+    }
+    go.countDown();
+    for (Future<?> f : done) {
+      f.get(20, TimeUnit.SECONDS);
+    }
+    publishers.shutdown();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      for (LoopingPoller poller : pollers) {
+        assertThat(poller.seen.size()).isEqualTo(poller.channels.stream()
+            .mapToInt(c -> publishedOn.get(c).size()).sum());
+      }
+    });
+    for (LoopingPoller poller : pollers) {
+      assertThat(poller.failure).isNull();
+      List<Long> expected = poller.channels.stream().flatMap(c -> publishedOn.get(c).stream())
+          .sorted().toList();
+      assertThat(List.copyOf(poller.seen)).as("ids seen on %s", poller.channels)
+          .containsExactlyElementsOf(expected);
+    }
+    assertThat(bus.lastId()).isEqualTo(publishedOn.values().stream().mapToInt(Collection::size).sum());
+    repoll.shutdownNow();
+  }
+
+  /** A poller that re-polls with the highest id it saw, from another thread, as a POS does. */
+  private static final class LoopingPoller {
+    final NotificationBus bus;
+    final ExecutorService executor;
+    final List<String> channels;
+    final Collection<Long> seen = new ConcurrentLinkedQueue<>();
+    volatile long last;
+    volatile Throwable failure;
+
+    LoopingPoller(NotificationBus bus, ExecutorService executor, List<String> channels) {
+      this.bus = bus;
+      this.executor = executor;
+      this.channels = channels;
+    }
+
+    void pollAgain() {
+      bus.poll(channels, last, false, TIMEOUT, answer -> {
+        for (Notification n : answer) {
+          if (n.id() <= last) {
+            failure = new AssertionError("id " + n.id() + " again after " + last);
+          }
+          last = n.id();
+          seen.add(n.id());
+        }
+        executor.execute(this::pollAgain);
+      });
+    }
+  }
+
+  // --- helpers ----------------------------------------------------------------------------
+
+  private Notification publish(NotificationBus bus, String channel, String text) {
+    return bus.publish(List.of(new Outgoing(channel, "\"" + text + "\""))).get(0);
+  }
+
+  private Poll poll(NotificationBus bus, long last, String... channels) {
+    Recorder r = new Recorder();
+    Runnable cancel = bus.poll(List.of(channels), last, false, TIMEOUT, r);
+    return new Poll(r, cancel);
+  }
+
+  private static List<String> messages(List<Notification> notifications) {
+    return notifications.stream().map(n -> {
+      String json = n.json();
+      String tail = json.substring(json.indexOf(",\"message\":\"") + 12);
+      return tail.substring(0, tail.length() - 2);
+    }).toList();
+  }
+
+  /** A poll's callback that remembers every answer it got. */
+  private static final class Recorder implements PollCallback {
+    final List<List<Notification>> answers = new ArrayList<>();
+
+    @Override
+    public synchronized void complete(List<Notification> notifications) {
+      answers.add(notifications);
+    }
+  }
+
+  private record Poll(Recorder recorder, Runnable cancel) {
+    boolean isAnswered() {
+      return calls() > 0;
+    }
+
+    int calls() {
+      synchronized (recorder) {
+        return recorder.answers.size();
+      }
+    }
+
+    List<Notification> answer() {
+      synchronized (recorder) {
+        assertThat(recorder.answers).as("answers").hasSize(1);
+        return recorder.answers.get(0);
+      }
+    }
+  }
+
+  /** A clock the test moves by hand. */
+  static final class FakeClock extends Clock {
+    private volatile Instant now;
+
+    FakeClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  /**
+   * Runs scheduled tasks when the fake clock passes their time; only {@code schedule(Runnable…)}
+   * is needed by the bus.
+   */
+  static final class FakeScheduler extends AbstractExecutorService
+      implements ScheduledExecutorService {
+    private final FakeClock clock;
+    private final PriorityQueue<Task> tasks = new PriorityQueue<>();
+    private final AtomicLong order = new AtomicLong();
+
+    FakeScheduler(FakeClock clock) {
+      this.clock = clock;
+    }
+
+    /** Moves the clock, running every task that falls due on the way, in time order. */
+    void advance(Duration d) {
+      long target = clock.millis() + d.toMillis();
+      while (true) {
+        Task next;
+        synchronized (this) {
+          next = tasks.peek();
+          if (next == null || next.dueMillis > target) {
+            break;
+          }
+          tasks.poll();
+        }
+        clock.advance(Duration.ofMillis(Math.max(0, next.dueMillis - clock.millis())));
+        next.run();
+      }
+      clock.advance(Duration.ofMillis(target - clock.millis()));
+    }
+
+    synchronized int pending() {
+      return tasks.size();
+    }
+
+    @Override
+    public synchronized ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+      Task t = new Task(command, clock.millis() + unit.toMillis(delay), order.incrementAndGet());
+      tasks.add(t);
+      return t;
+    }
+
+    private synchronized void remove(Task t) {
+      tasks.remove(t);
+    }
+
+    @Override
+    public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleAtFixedRate(Runnable c, long i, long p, TimeUnit u) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable c, long i, long d, TimeUnit u) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void execute(Runnable command) {
+      command.run();
+    }
+
+    @Override
+    public void shutdown() {}
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return false;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return false;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true;
+    }
+
+    private final class Task implements ScheduledFuture<Object>, Runnable {
+      final Runnable command;
+      final long dueMillis;
+      final long seq;
+      volatile boolean cancelled;
+      volatile boolean done;
+
+      Task(Runnable command, long dueMillis, long seq) {
+        this.command = command;
+        this.dueMillis = dueMillis;
+        this.seq = seq;
+      }
+
+      @Override
+      public void run() {
+        if (!cancelled) {
+          done = true;
+          command.run();
+        }
+      }
+
+      @Override
+      public long getDelay(TimeUnit unit) {
+        return unit.convert(dueMillis - clock.millis(), TimeUnit.MILLISECONDS);
+      }
+
+      @Override
+      public int compareTo(Delayed o) {
+        Task other = (Task) o;
+        int byTime = Long.compare(dueMillis, other.dueMillis);
+        return byTime != 0 ? byTime : Long.compare(seq, other.seq);
+      }
+
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        if (done) {
+          return false;
+        }
+        cancelled = true;
+        remove(this);
+        return true;
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return cancelled;
+      }
+
+      @Override
+      public boolean isDone() {
+        return done || cancelled;
+      }
+
+      @Override
+      public Object get() {
+        return null;
+      }
+
+      @Override
+      public Object get(long timeout, TimeUnit unit) {
+        return null;
+      }
+    }
+  }
+}
