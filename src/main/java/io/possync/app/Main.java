@@ -62,6 +62,10 @@ public final class Main implements Callable<Integer> {
       if (pollTimeout != null) {
         flags.put("poll.timeout", pollTimeout.toString());
       }
+      for (String unknown : Settings.unknownEnvironment(System.getenv())) {
+        System.err.println("possync: warning: environment variable " + unknown
+            + " names no setting and is ignored");
+      }
       Settings settings;
       try {
         settings = Settings.load(config, System.getenv(), flags);

@@ -101,6 +101,20 @@ public record Settings(
     return fromValues(values);
   }
 
+  /**
+   * {@code POSSYNC_*} variables that name no setting (a typo would otherwise be ignored
+   * silently). {@code POSSYNC_CONFIG} and {@code POSSYNC_JAVA_OPTS} belong to the launcher.
+   */
+  public static List<String> unknownEnvironment(Map<String, String> env) {
+    java.util.Set<String> known = new java.util.HashSet<>(List.of("POSSYNC_CONFIG",
+        "POSSYNC_JAVA_OPTS"));
+    for (String key : DEFAULTS.keySet()) {
+      known.add(envName(key));
+    }
+    return env.keySet().stream().filter(k -> k.startsWith("POSSYNC_") && !known.contains(k))
+        .sorted().toList();
+  }
+
   /** The environment variable that overrides {@code key}. */
   public static String envName(String key) {
     return "POSSYNC_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
@@ -120,6 +134,10 @@ public record Settings(
     if (retention.compareTo(MIN_NOTIFICATION_RETENTION) < 0) {
       throw new SettingsException("retention.notifications must be at least "
           + MIN_NOTIFICATION_RETENTION.toSeconds() + " seconds (clients rely on Odoo's 100 s)");
+    }
+    if (v.get("cors.allowed_origins").isEmpty()) {
+      throw new SettingsException("cors.allowed_origins must be * or a comma-separated list of"
+          + " origins such as https://odoo.example.com");
     }
     String host = v.get("http.host");
     if (host.isEmpty()) {

@@ -64,7 +64,7 @@ final class JsonRpcBody {
       return new Call(id, new JsonObject());
     }
     if (!params.isJsonObject()) {
-      throw new RpcException(RpcError.invalidParams("params must be an object"));
+      throw new RpcException(RpcError.invalidParams("params must be an object"), id);
     }
     return new Call(id, params.getAsJsonObject());
   }

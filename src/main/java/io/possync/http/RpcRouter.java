@@ -85,7 +85,8 @@ final class RpcRouter extends Handler.Abstract {
         }
       });
     } catch (RuntimeException e) {
-      send(response, callback, id, toError(e));
+      JsonElement known = e instanceof RpcException r && r.id != null ? r.id : id;
+      send(response, callback, known, toError(e));
     }
   }
 

@@ -57,6 +57,7 @@ public final class SyncService {
     String action = requireString(message, "action", "message.action");
     JsonObject data = requireObject(message, "data", "message.data");
     Long runId = optionalId(data, "run_ID");
+    validate(action, message, data);
     MultiSessionKey key = new MultiSessionKey(request.dbname(), request.multiSessionId());
     MultiSession ms = sessions.get(key, k -> new MultiSession(k, clock.millis()));
     ms.lock.lock();
@@ -96,6 +97,32 @@ public final class SyncService {
   /** Number of multi-sessions held in memory. */
   public long multiSessionCount() {
     return sessions.estimatedSize();
+  }
+
+  /**
+   * Checks what the action will read before any state is touched, so that a malformed message
+   * neither changes nor creates anything (the actions read the same keys again).
+   */
+  private static void validate(String action, JsonObject message, JsonObject data) {
+    switch (action) {
+      case "update_order" -> {
+        requireString(data, "uid", "message.data.uid");
+        clientRevision(data);
+      }
+      case "sync_all" -> Json.requireId(data.get("pos_id"), "message.data.pos_id");
+      case "remove_order" -> {
+        requireString(data, "uid", "message.data.uid");
+        clientRevision(data);
+        JsonObject paid = paidOfflineMessage(data);
+        if (paid != null) {
+          JsonObject paidData = paid.getAsJsonObject("data");
+          requireString(paidData, "uid", "order_data.data.uid");
+          clientRevision(paidData);
+          optionalId(paidData, "run_ID");
+        }
+      }
+      default -> { }
+    }
   }
 
   // --- update_order (§5.5) ---------------------------------------------------------------

@@ -122,9 +122,9 @@ class BadInputTest {
         new BadCase("an unknown path", "POST", "/longpolling/send",
             bytes(call("{\"channel\":\"x\",\"message\":\"y\"}")), 404,
             "werkzeug.exceptions.NotFound", "404 Not Found", true),
-        // The envelope is rejected before its id is read, so the answer's id is null.
+        // The id is read before params are checked, so even this answer echoes it.
         new BadCase("params as an array", "POST", UPDATE, bytes(call("[1,2]")), 200, INVALID_PARAMS,
-            "params must be an object", false),
+            "params must be an object", true),
 
         // /pos_multi_session_sync/update: missing parameters.
         invalid("update without multi_session_id", UPDATE,

@@ -449,6 +449,22 @@ class SyncServiceTest {
     assertThat(drain()).isEmpty();
   }
 
+  /** Junk aimed at a multi-session nobody uses does not bring it into existence. */
+  @Test
+  void malformedMessageForAnUnknownMultiSessionCreatesNothing() {
+    MultiSessionKey unused = new MultiSessionKey("shop", 77);
+    assertThatThrownBy(() -> send(unused, 1, """
+        {"action":"update_order","data":{"revision_ID":1,"run_ID":1,"lines":[]}}"""))
+        .isInstanceOf(InvalidMessageException.class)
+        .hasMessage("message.data.uid must be a string");
+    assertThatThrownBy(() -> send(unused, 1, """
+        {"action":"remove_order","data":{"uid":"A","order_data":"{not json","run_ID":1}}"""))
+        .isInstanceOf(InvalidMessageException.class);
+
+    assertThat(sync.status(unused)).isEmpty();
+    assertThat(sync.multiSessionCount()).isZero();
+  }
+
   // --- terminals (§5.6 step 1, D1) --------------------------------------------------------
 
   @Test
