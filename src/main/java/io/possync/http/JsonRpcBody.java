@@ -8,6 +8,7 @@ import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import io.possync.sync.Json;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -69,34 +70,9 @@ final class JsonRpcBody {
     return new Call(id, params.getAsJsonObject());
   }
 
-  /**
-   * The UTF-8 bytes of a JSON answer. A lone surrogate (JSON.stringify sends one escaped, e.g. for
-   * an emoji cut in half) has no UTF-8 form and would turn into '?'; it goes out as a JSON
-   * backslash-u escape instead, as Odoo's ASCII-only JSON sends it. It can only occur inside a
-   * JSON string, where the escape means the same character.
-   */
+  /** The UTF-8 bytes of a JSON answer, lone surrogates escaped (see {@link Json#write}). */
   static byte[] utf8(String json) {
-    int n = json.length();
-    int i = 0;
-    while (i < n && !Character.isSurrogate(json.charAt(i))) {
-      i++;
-    }
-    if (i == n) {
-      return json.getBytes(StandardCharsets.UTF_8);
-    }
-    StringBuilder sb = new StringBuilder(n + 16).append(json, 0, i);
-    for (; i < n; i++) {
-      char c = json.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < n
-          && Character.isLowSurrogate(json.charAt(i + 1))) {
-        sb.append(c).append(json.charAt(++i));
-      } else if (Character.isSurrogate(c)) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+    return Json.escapeLoneSurrogates(json).getBytes(StandardCharsets.UTF_8);
   }
 
   /** {@code {"jsonrpc":"2.0","id":…,"result":…}} with the result already rendered. */

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RpcRouter extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(RpcRouter.class);
+  /** Largest oversized body still read away before answering 413. */
+  private static final long DRAIN_LIMIT = 64L << 20;
   private static final Pattern EMPTY_SEGMENTS = Pattern.compile("/{2,}");
 
   private final String pathPrefix;
@@ -47,14 +49,14 @@ final class RpcRouter extends Handler.Abstract {
     }
     long declared = request.getLength();
     if (declared > maxBodyBytes) {
-      send(response, callback, JsonNull.INSTANCE, tooLarge());
+      drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
       return true;
     }
     Route route = routes.get(routePath(Request.getPathInContext(request)));
     Content.Source.asByteArrayAsync(request, maxBodyBytes).whenComplete((body, readFailure) -> {
       if (readFailure != null) {
         // Over the limit without a Content-Length (chunked), or the client went away.
-        send(response, callback, JsonNull.INSTANCE, tooLarge());
+        drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
         return;
       }
       dispatch(request, response, callback, route, body);
@@ -88,6 +90,35 @@ final class RpcRouter extends Handler.Abstract {
       JsonElement known = e instanceof RpcException r && r.id != null ? r.id : id;
       send(response, callback, known, toError(e));
     }
+  }
+
+  /**
+   * Reads the rest of the body away (up to {@link #DRAIN_LIMIT}), then runs {@code then}.
+   * Answering while the client is still sending would make the closing socket reset the
+   * connection, and the client would see a network error instead of the 413.
+   */
+  private static void drainThen(Request request, Runnable then) {
+    new Runnable() {
+      private long seen;
+
+      @Override
+      public void run() {
+        while (true) {
+          Content.Chunk chunk = request.read();
+          if (chunk == null) {
+            request.demand(this);
+            return;
+          }
+          boolean done = Content.Chunk.isFailure(chunk) || chunk.isLast();
+          seen += chunk.remaining();
+          chunk.release();
+          if (done || seen > DRAIN_LIMIT) {
+            then.run();
+            return;
+          }
+        }
+      }
+    }.run();
   }
 
   /**
