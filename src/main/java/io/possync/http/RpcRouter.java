@@ -52,7 +52,9 @@ final class RpcRouter extends Handler.Abstract {
       drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
       return true;
     }
-    Route route = routes.get(routePath(Request.getPathInContext(request)));
+    String path = routePath(Request.getPathInContext(request));
+    // Outside the prefix there is no route; Map.copyOf's map throws on a null key.
+    Route route = path == null ? null : routes.get(path);
     Content.Source.asByteArrayAsync(request, maxBodyBytes).whenComplete((body, readFailure) -> {
       if (readFailure != null) {
         // Over the limit without a Content-Length (chunked), or the client went away.

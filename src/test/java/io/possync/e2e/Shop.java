@@ -1,0 +1,197 @@
+package io.possync.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.possync.sync.MultiSessionKey;
+import io.possync.sync.MultiSessionStatus;
+import io.possync.terminal.OrderView;
+import io.possync.terminal.TerminalConfig;
+import io.possync.terminal.TerminalRuntime;
+import io.possync.terminal.TerminalStats;
+import io.possync.terminal.Timing;
+import io.possync.terminal.VirtualTerminal;
+import io.possync.testing.TestNode;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.core.ConditionFactory;
+
+/**
+ * A PosSync node on loopback plus the virtual terminals of one shop: the stage of the end-to-end
+ * scenarios. Terminals get the fast client timing so that reconnections take well under a second.
+ */
+final class Shop implements AutoCloseable {
+  static final String DB = "odoo12";
+  static final long MULTI_SESSION = 1;
+
+  private final TestNode node;
+  private final TerminalRuntime runtime = new TerminalRuntime(4);
+  private final List<VirtualTerminal> terminals = new ArrayList<>();
+
+  private Shop(TestNode node) {
+    this.node = node;
+  }
+
+  static Shop open() throws Exception {
+    return new Shop(TestNode.start());
+  }
+
+  static Shop open(Map<String, String> settings) throws Exception {
+    return new Shop(TestNode.start(settings));
+  }
+
+  TestNode node() {
+    return node;
+  }
+
+  /**
+   * The config of POS {@code posId} in database {@link #DB}: its own user and its own POS session
+   * (id = posId), so order uids start with {@code 0000<posId>-001}.
+   */
+  TerminalConfig config(long posId) {
+    return TerminalConfig.of(node.baseUri(), DB, MULTI_SESSION, posId, 100 + posId, posId)
+        .withTiming(Timing.fast());
+  }
+
+  /** A started terminal of POS {@code posId}, loaded and through its first online sync_all. */
+  VirtualTerminal terminal(long posId) {
+    return terminal(config(posId));
+  }
+
+  VirtualTerminal terminal(TerminalConfig config) {
+    VirtualTerminal t = unstarted(config);
+    t.start();
+    eventually().until(() -> settled(t));
+    return t;
+  }
+
+  /** A terminal that is not started yet; closed with the shop. */
+  VirtualTerminal unstarted(TerminalConfig config) {
+    VirtualTerminal t = runtime.terminal(config);
+    terminals.add(t);
+    return t;
+  }
+
+  /** Odoo's bus GC as the original tests call it (mstest.gc()): every retained message is gone. */
+  void gc() {
+    node.node().bus().dropRetained();
+  }
+
+  MultiSessionStatus status() {
+    return status(DB);
+  }
+
+  MultiSessionStatus status(String db) {
+    return node.node().sync().status(new MultiSessionKey(db, MULTI_SESSION)).orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    terminals.forEach(VirtualTerminal::close);
+    runtime.close();
+    try {
+      node.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IllegalStateException("the node did not stop", e);
+    }
+  }
+
+  // --- scenario helpers ----------------------------------------------------------------------
+
+  /** Waits a little for distributed outcomes; fails the test when they do not come. */
+  static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10));
+  }
+
+  /** Loaded, online, its first online sync_all processed, nothing to send. */
+  static boolean settled(VirtualTerminal t) {
+    return t.isLoaded() && t.isBusOnline() && t.isClientOnline()
+        && t.stats().syncAllsReceived() >= 2 && t.isIdle();
+  }
+
+  /** mstest.fill_order(): products added in one browser task, hence one update. */
+  static void fill(VirtualTerminal t, String uid, Product... products) {
+    t.edit(uid, order -> {
+      for (Product p : products) {
+        order.addProduct(p.id, p.price);
+      }
+    });
+  }
+
+  /** What a cashier sees on the screen of an order made of these products, one unit each. */
+  static List<OrderView.Item> items(Product... products) {
+    List<OrderView.Item> out = new ArrayList<>();
+    for (Product p : products) {
+      out.add(new OrderView.Item(p.id, BigDecimal.ONE, norm(p.price)));
+    }
+    return out;
+  }
+
+  /** A line of {@code qty} units of a product, as a cashier sees it. */
+  static OrderView.Item item(Product p, int qty) {
+    return new OrderView.Item(p.id, BigDecimal.valueOf(qty), norm(p.price));
+  }
+
+  /** A number as terminals keep it: 4.80 and 4.8 are one price. */
+  static BigDecimal norm(BigDecimal v) {
+    BigDecimal s = v.stripTrailingZeros();
+    return s.scale() < 0 ? s.setScale(0) : s;
+  }
+
+  /** Waits until every terminal shows the order exactly like the first one, then returns it. */
+  static OrderView sameOrderEverywhere(String uid, VirtualTerminal... ts) {
+    eventually().untilAsserted(() -> {
+      OrderView first = ts[0].order(uid).orElseThrow(() -> new AssertionError(ts[0] + " lacks " + uid));
+      for (VirtualTerminal t : ts) {
+        assertThat(t.order(uid)).as("%s on %s", uid, t).isPresent();
+        assertThat(t.order(uid).get().summary()).as("%s on %s", uid, t)
+            .isEqualTo(first.summary());
+        assertThat(t.order(uid).get().revision()).as("revision of %s on %s", uid, t)
+            .isEqualTo(first.revision());
+      }
+      for (VirtualTerminal t : ts) {
+        assertThat(t.isIdle()).as("%s idle", t).isTrue();
+      }
+    });
+    return ts[0].order(uid).orElseThrow();
+  }
+
+  /** Waits until no terminal has the order. */
+  static void goneEverywhere(String uid, VirtualTerminal... ts) {
+    eventually().untilAsserted(() -> {
+      for (VirtualTerminal t : ts) {
+        assertThat(t.order(uid)).as("%s on %s", uid, t).isEmpty();
+      }
+    });
+  }
+
+  /**
+   * What every scenario demands unless it says otherwise: no conflict popup, no revision error,
+   * no message_ID gap, no handler error, and message_IDs that count up by one.
+   */
+  static void assertCleanRun(VirtualTerminal... ts) {
+    for (VirtualTerminal t : ts) {
+      TerminalStats s = t.stats();
+      assertThat(t.lastHandlerError()).as("handler error on %s", t).isEmpty();
+      assertThat(s.handlerErrors()).as("handler errors on %s", t).isZero();
+      assertThat(s.conflictPopups()).as("conflict popups on %s", t).isZero();
+      assertThat(s.revisionErrors()).as("revision errors on %s", t).isZero();
+      assertThat(s.gapsDetected()).as("message_ID gaps on %s", t).isZero();
+      assertConsecutive(t, t.receivedMessageIds());
+    }
+  }
+
+  /** Each message_ID is the previous one plus one (PROTOCOL.md §5.8). */
+  static void assertConsecutive(VirtualTerminal t, List<Long> ids) {
+    assertThat(ids).as("message_IDs of %s", t).isNotEmpty().doesNotContainNull();
+    for (int i = 1; i < ids.size(); i++) {
+      assertThat(ids.get(i)).as("message_ID #%d of %s in %s", i, t, ids)
+          .isEqualTo(ids.get(i - 1) + 1);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.possync.terminal;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What many virtual terminals share: one HTTP client (one connection pool), one timer thread and
+ * a small pool of worker threads that run every terminal's callbacks. No terminal owns a thread.
+ */
+public final class TerminalRuntime implements AutoCloseable {
+  private final HttpClient http;
+  private final ScheduledThreadPoolExecutor timers;
+  private final ExecutorService workers;
+
+  /** A runtime with as many workers as processors (at least 4). */
+  public TerminalRuntime() {
+    this(Math.max(4, Runtime.getRuntime().availableProcessors()));
+  }
+
+  public TerminalRuntime(int workerThreads) {
+    // HTTP/1.1 like the POS's XHRs; one held poll per terminal needs one connection each.
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+    this.timers = new ScheduledThreadPoolExecutor(1, daemon("terminal-timers"));
+    this.timers.setRemoveOnCancelPolicy(true); // timers are re-armed on every poll answer
+    this.workers = Executors.newFixedThreadPool(workerThreads, daemon("terminal-worker"));
+  }
+
+  /** Creates a terminal; {@link VirtualTerminal#start()} connects it. */
+  public VirtualTerminal terminal(TerminalConfig config) {
+    return new VirtualTerminal(this, config);
+  }
+
+  HttpClient http() {
+    return http;
+  }
+
+  ScheduledExecutorService timers() {
+    return timers;
+  }
+
+  ExecutorService workers() {
+    return workers;
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+    workers.shutdownNow();
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
