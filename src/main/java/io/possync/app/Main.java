@@ -2,6 +2,7 @@ package io.possync.app;
 
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
+import io.possync.store.StoreException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -50,6 +51,10 @@ public final class Main implements Callable<Integer> {
         description = "How long a long poll is held (poll.timeout).")
     Integer pollTimeout;
 
+    @Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Where state is kept (store.data_dir).")
+    String dataDir;
+
     @Override
     public Integer call() throws Exception {
       Map<String, String> flags = new LinkedHashMap<>();
@@ -62,6 +67,9 @@ public final class Main implements Callable<Integer> {
       if (pollTimeout != null) {
         flags.put("poll.timeout", pollTimeout.toString());
       }
+      if (dataDir != null) {
+        flags.put("store.data_dir", dataDir);
+      }
       for (String unknown : Settings.unknownEnvironment(System.getenv())) {
         System.err.println("possync: warning: environment variable " + unknown
             + " names no setting and is ignored");
@@ -73,12 +81,20 @@ public final class Main implements Callable<Integer> {
         System.err.println("possync: " + e.getMessage());
         return 2;
       }
-      PosSync node = new PosSync(settings, Clock.systemUTC());
+      PosSync node;
+      try {
+        node = new PosSync(settings, Clock.systemUTC());
+      } catch (StoreException e) {
+        // Never start empty over state we cannot read: terminals would lose their orders.
+        System.err.println("possync: refusing to start: " + e.getMessage());
+        return 1;
+      }
       try {
         node.start();
       } catch (Exception e) {
         System.err.println("possync: cannot start on " + settings.host() + ":" + settings.port()
             + ": " + e.getMessage());
+        node.close();
         return 1;
       }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,9 +3,11 @@ package io.possync.app;
 import io.possync.bus.NotificationBus;
 import io.possync.config.Settings;
 import io.possync.http.PosSyncServer;
+import io.possync.store.GroupCommitter;
+import io.possync.store.SqliteStore;
+import io.possync.store.Store;
 import io.possync.sync.SyncService;
 import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -13,18 +15,35 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A whole PosSync node: bus, multi-session state and the POS listener, wired from settings. */
+/**
+ * A whole PosSync node: store, bus, multi-session state and the POS listener, wired from
+ * settings. Start-up restores the bus from the store so that ids continue and retained
+ * notifications stay pollable across restarts (PROTOCOL.md §4.4).
+ */
 public final class PosSync implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PosSync.class);
+  /** Outcomes waiting for the writer at most; beyond it deciding threads wait. */
+  private static final int COMMIT_QUEUE = 65_536;
 
   private final Settings settings;
+  private final Clock clock;
   private final ScheduledExecutorService scheduler;
+  private final Store store;
   private final NotificationBus bus;
+  private final GroupCommitter committer;
   private final SyncService sync;
   private final PosSyncServer server;
 
+  /**
+   * Opens the store and wires the node; nothing listens until {@link #start()}.
+   *
+   * @throws io.possync.store.StoreException if the data directory cannot be used
+   */
   public PosSync(Settings settings, Clock clock) {
     this.settings = settings;
+    this.clock = clock;
+    this.store = SqliteStore.open(settings.dataDir(), "power".equals(settings.storeSync())
+        ? SqliteStore.SyncPolicy.POWER : SqliteStore.SyncPolicy.PROCESS, settings.storeMaxBytes());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = Executors.defaultThreadFactory().newThread(r);
       t.setName("possync-timers");
@@ -35,27 +54,38 @@ public final class PosSync implements AutoCloseable {
     this.scheduler = timers;
     this.bus = new NotificationBus(clock, scheduler, settings.notificationRetention(),
         settings.notificationsPerChannel(), settings.pollMaxHeld());
-    // In memory for now: an outcome is "committed" when its notifications are published.
-    this.sync = new SyncService(outcome -> {
-      bus.publish(outcome.notifications());
-      return CompletableFuture.completedFuture(null);
-    }, clock, settings.orderRetention());
-    this.server = new PosSyncServer(settings, sync, bus);
+    try {
+      bus.restore(store.lastNotificationId(),
+          store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis()));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE);
+    this.sync = new SyncService(committer, store, clock, settings.orderRetention(),
+        settings.hotBytes());
+    this.server = new PosSyncServer(settings, sync, bus, committer);
   }
 
   /** Starts listening and the periodic retention sweeps. */
   public PosSync start() throws Exception {
     server.start();
     scheduler.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
-    LOG.info("event=started host={} port={} path_prefix='{}' poll_timeout_s={}",
-        settings.host(), server.port(), settings.pathPrefix(), settings.pollTimeout().toSeconds());
+    LOG.info("event=started host={} port={} path_prefix='{}' poll_timeout_s={} data_dir={}"
+            + " sync={} last_notification_id={}",
+        settings.host(), server.port(), settings.pathPrefix(), settings.pollTimeout().toSeconds(),
+        settings.dataDir().toAbsolutePath(), settings.storeSync(), bus.lastId());
     return this;
   }
 
-  private void sweep() {
+  /** Applies retention (decision D4) in memory and in the store. */
+  public void sweep() {
     try {
+      long now = clock.millis();
       bus.sweep();
       sync.purgeOldOrders();
+      committer.submit(() -> store.purge(now - settings.notificationRetention().toMillis(),
+          now - settings.orderRetention().toMillis()));
     } catch (RuntimeException e) {
       LOG.error("event=sweep_failed error={}", e.toString(), e);
     }
@@ -73,14 +103,25 @@ public final class PosSync implements AutoCloseable {
     return sync;
   }
 
+  public GroupCommitter committer() {
+    return committer;
+  }
+
   public void join() throws InterruptedException {
     server.join();
   }
 
+  /** Stops listening, commits what is queued and closes the store. */
   @Override
   public void close() throws Exception {
-    server.stop();
-    scheduler.shutdownNow();
-    LOG.info("event=stopped");
+    try {
+      bus.releaseAll(); // held polls get their (empty) answer instead of a dropped connection
+      server.stop();
+    } finally {
+      scheduler.shutdownNow();
+      committer.close();
+      store.close();
+      LOG.info("event=stopped");
+    }
   }
 }

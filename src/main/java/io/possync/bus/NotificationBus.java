@@ -95,10 +95,7 @@ public final class NotificationBus {
     lock.lock();
     try {
       for (Outgoing out : batch) {
-        long id = ++lastId;
-        Notification n = new Notification(id, out.channel(), now,
-            "{\"id\":" + id + ",\"channel\":" + quote(out.channel()) + ",\"message\":"
-                + out.messageJson() + "}");
+        Notification n = notification(++lastId, out, now);
         ArrayDeque<Notification> log = logs.computeIfAbsent(out.channel(), c -> new ArrayDeque<>());
         log.addLast(n);
         if (log.size() > maxPerChannel) {
@@ -106,18 +103,28 @@ public final class NotificationBus {
         }
         published.add(n);
       }
-      for (Notification n : published) {
-        Set<ParkedPoll> waiting = parkedByChannel.get(n.channel());
-        if (waiting != null) {
-          for (ParkedPoll p : List.copyOf(waiting)) {
-            unpark(p);
-            wakes.add(new Wake(p, collect(p.channels, p.last, now)));
-          }
-        }
-      }
+      wakeLocked(published, now, wakes);
     } finally {
       lock.unlock();
     }
+    complete(wakes);
+    return published;
+  }
+
+  // guarded by lock: unparks the polls waiting on these channels and computes their answers.
+  private void wakeLocked(List<Notification> batch, long now, List<Wake> wakes) {
+    for (Notification n : batch) {
+      Set<ParkedPoll> waiting = parkedByChannel.get(n.channel());
+      if (waiting != null) {
+        for (ParkedPoll p : List.copyOf(waiting)) {
+          unpark(p);
+          wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+        }
+      }
+    }
+  }
+
+  private static void complete(List<Wake> wakes) {
     for (Wake w : wakes) {
       ScheduledFuture<?> timer = w.poll.timer; // null if the poll was woken before its timer was set
       if (timer != null) {
@@ -125,7 +132,70 @@ public final class NotificationBus {
       }
       w.poll.callback.complete(w.result);
     }
-    return published;
+  }
+
+  /**
+   * Reserves {@code count} consecutive ids for notifications that will be {@link #append}ed once
+   * they are durable. Returns the first. Reserved ids count as handed out, so a poll's
+   * {@code last} can never overtake them. Only one thread (the store's writer) may use
+   * reserve/append, and in that mode {@link #publish} must not be used.
+   */
+  public long reserve(int count) {
+    lock.lock();
+    try {
+      long first = lastId + 1;
+      lastId += count;
+      return first;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The notification for a reserved id, serialized once for every poller. */
+  public static Notification notification(long id, Outgoing out, long createdAt) {
+    return new Notification(id, out.channel(), createdAt,
+        "{\"id\":" + id + ",\"channel\":" + quote(out.channel()) + ",\"message\":"
+            + out.messageJson() + "}");
+  }
+
+  /** Makes notifications with reserved ids pollable, in id order, and wakes their pollers. */
+  public void append(List<Notification> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<Wake> wakes = new ArrayList<>();
+    long now = clock.millis();
+    lock.lock();
+    try {
+      for (Notification n : batch) {
+        ArrayDeque<Notification> log = logs.computeIfAbsent(n.channel(), c -> new ArrayDeque<>());
+        log.addLast(n);
+        if (log.size() > maxPerChannel) {
+          log.removeFirst();
+        }
+      }
+      wakeLocked(batch, now, wakes);
+    } finally {
+      lock.unlock();
+    }
+    complete(wakes);
+  }
+
+  /**
+   * Restores the state of a previous run at start-up: ids continue above {@code lastHandedOut}
+   * and the retained notifications (in id order) are pollable again.
+   */
+  public void restore(long lastHandedOut, List<Notification> retained) {
+    lock.lock();
+    try {
+      lastId = Math.max(lastId, lastHandedOut);
+      for (Notification n : retained) {
+        lastId = Math.max(lastId, n.id());
+        logs.computeIfAbsent(n.channel(), c -> new ArrayDeque<>()).addLast(n);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -176,6 +246,27 @@ public final class NotificationBus {
     ParkedPoll p = parked;
     p.timer = scheduler.schedule(() -> expire(p), timeout.toMillis(), TimeUnit.MILLISECONDS);
     return () -> cancel(p);
+  }
+
+  /**
+   * Answers every parked poll now with what it would get at its timeout (normally nothing); used
+   * when the server stops, so that terminals re-poll at once instead of seeing a broken request.
+   */
+  public void releaseAll() {
+    List<Wake> wakes = new ArrayList<>();
+    long now = clock.millis();
+    lock.lock();
+    try {
+      java.util.Set<ParkedPoll> all = new java.util.LinkedHashSet<>();
+      parkedByChannel.values().forEach(all::addAll);
+      for (ParkedPoll p : all) {
+        unpark(p);
+        wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+      }
+    } finally {
+      lock.unlock();
+    }
+    complete(wakes);
   }
 
   /** Drops notifications older than the retention; called periodically. */

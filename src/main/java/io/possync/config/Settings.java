@@ -31,7 +31,11 @@ public record Settings(
     int maxJsonDepth,
     Duration notificationRetention,
     int notificationsPerChannel,
-    Duration orderRetention) {
+    Duration orderRetention,
+    Path dataDir,
+    String storeSync,
+    long storeMaxBytes,
+    long hotBytes) {
 
   /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
   public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
@@ -53,6 +57,10 @@ public record Settings(
     d.put("retention.notifications", "600");
     d.put("retention.notifications_per_channel", "10000");
     d.put("retention.orders", "604800");
+    d.put("store.data_dir", "./data");
+    d.put("store.sync", "process");
+    d.put("store.max_bytes", "0");
+    d.put("state.hot_bytes", "268435456");
     return d;
   }
 
@@ -155,14 +163,46 @@ public record Settings(
         integer(v, "http.max_json_depth", 8, 10_000),
         retention,
         integer(v, "retention.notifications_per_channel", 1, 10_000_000),
-        seconds(v, "retention.orders", 1, Integer.MAX_VALUE));
+        seconds(v, "retention.orders", 1, Integer.MAX_VALUE),
+        dataDir(v.get("store.data_dir")),
+        storeSync(v.get("store.sync")),
+        bytes(v, "store.max_bytes", 0),
+        bytes(v, "state.hot_bytes", 1L << 20));
+  }
+
+  private static Path dataDir(String raw) {
+    if (raw.isEmpty()) {
+      throw new SettingsException("store.data_dir must not be empty");
+    }
+    return Path.of(raw);
+  }
+
+  private static String storeSync(String raw) {
+    String value = raw.toLowerCase(Locale.ROOT);
+    if (!value.equals("process") && !value.equals("power")) {
+      throw new SettingsException("store.sync must be 'process' or 'power', not '" + raw + "'");
+    }
+    return value;
+  }
+
+  private static long bytes(Map<String, String> v, String key, long min) {
+    String raw = v.get(key);
+    try {
+      long value = Long.parseLong(raw);
+      if (value < min) {
+        throw new SettingsException(key + " must be at least " + min + ", not " + raw);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new SettingsException(key + " must be a whole number of bytes, not '" + raw + "'");
+    }
   }
 
   /** A copy with another port (tests and the bench start on port 0 and read the real one). */
   public Settings withPort(int newPort) {
     return new Settings(host, newPort, pathPrefix, pollTimeout, pollMaxHeld, corsAllowedOrigins,
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
-        orderRetention);
+        orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

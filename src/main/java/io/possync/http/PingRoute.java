@@ -1,9 +1,11 @@
 package io.possync.http;
 
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import io.possync.bus.Channels;
-import io.possync.bus.NotificationBus;
 import io.possync.bus.Outgoing;
+import io.possync.sync.Outcome;
+import io.possync.sync.OutcomeSink;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,17 +14,19 @@ import java.util.concurrent.CompletableFuture;
  * the terminal's longpolling channel, whatever the message says (PROTOCOL.md §3.3).
  */
 final class PingRoute implements Route {
-  private final NotificationBus bus;
+  private final OutcomeSink sink;
 
-  PingRoute(NotificationBus bus) {
-    this.bus = bus;
+  PingRoute(OutcomeSink sink) {
+    this.sink = sink;
   }
 
   @Override
   public CompletableFuture<String> call(JsonObject params) {
     String db = Params.string(params, "db_name"); // with an underscore, unlike the update route
     long posId = Params.integer(params, "pos_id");
-    bus.publish(List.of(new Outgoing(Channels.of(db, Channels.LONGPOLLING, posId), "\"PONG\"")));
-    return CompletableFuture.completedFuture("1");
+    // Through the store like every notification, so its id is durable before anyone sees it.
+    return sink.accept(new Outcome(new JsonPrimitive(1),
+        List.of(new Outgoing(Channels.of(db, Channels.LONGPOLLING, posId), "\"PONG\""))))
+        .thenApply(done -> "1");
   }
 }

@@ -2,6 +2,7 @@ package io.possync.http;
 
 import io.possync.bus.NotificationBus;
 import io.possync.config.Settings;
+import io.possync.sync.OutcomeSink;
 import io.possync.sync.SyncService;
 import java.util.Map;
 import org.eclipse.jetty.http.UriCompliance;
@@ -20,7 +21,8 @@ public final class PosSyncServer {
   private final Server server;
   private final ServerConnector connector;
 
-  public PosSyncServer(Settings settings, SyncService sync, NotificationBus bus) {
+  public PosSyncServer(Settings settings, SyncService sync, NotificationBus bus,
+      OutcomeSink sink) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("possync-http");
     server = new Server(threads);
@@ -40,10 +42,12 @@ public final class PosSyncServer {
     RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
         UPDATE_PATH, new UpdateRoute(sync),
         POLL_PATH, new PollRoute(bus, settings.pollTimeout()),
-        PING_PATH, new PingRoute(bus)),
+        PING_PATH, new PingRoute(sink)),
         settings.maxBodyBytes(), settings.maxJsonDepth());
     server.setHandler(new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router));
-    server.setStopTimeout(2_000);
+    // Held polls are answered before stopping (PosSync.close); idle keep-alive connections need
+    // no grace period.
+    server.setStopTimeout(0);
   }
 
   public void start() throws Exception {

@@ -23,6 +23,11 @@ public record RpcError(int httpStatus, int code, String message, String name, St
     return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.ServerError", detail);
   }
 
+  static RpcError storeUnavailable(String detail) {
+    return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.StoreUnavailable",
+        detail);
+  }
+
   static RpcError tooManyPolls(String detail) {
     return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.TooManyPolls", detail);
   }

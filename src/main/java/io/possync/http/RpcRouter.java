@@ -2,6 +2,7 @@ package io.possync.http;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
+import io.possync.sync.CommitFailedException;
 import io.possync.sync.InvalidMessageException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -155,6 +156,11 @@ final class RpcRouter extends Handler.Abstract {
     }
     if (t instanceof InvalidMessageException) {
       return RpcError.invalidParams(t.getMessage());
+    }
+    if (t instanceof CommitFailedException) {
+      // Already logged once per failed commit by the writer; no stack trace per request.
+      return RpcError.storeUnavailable(
+          "The change could not be stored (disk full or I/O error); it was not applied.");
     }
     LOG.error("event=server_fault error={}", t.toString(), t);
     return RpcError.serverError("The server failed to process the request; it was not applied.");

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * Decides every multi-session message (PROTOCOL.md §5) and hands the outcome to an
@@ -29,26 +30,49 @@ import java.util.concurrent.ConcurrentMap;
 public final class SyncService {
   private static final String PAID_OFFLINE_NONCE = "paid offline";
   private static final long MESSAGE_ID_PLACEHOLDER = 9_007_199_254_740_993L;
+  /** Rough heap cost of a parsed order relative to its JSON text, for the cache's weigher. */
+  private static final int TREE_OVERHEAD = 6;
 
   private final OutcomeSink sink;
+  private final StateLoader loader;
   private final Clock clock;
   private final Duration orderRetention;
-  // Live state is never evicted: there is no store to reload it from yet (issue "durable state").
-  private final Cache<MultiSessionKey, MultiSession> sessions = Caffeine.newBuilder().build();
+  /** Hot multi-sessions; cold ones are evicted and reloaded from the store on demand. */
+  private final Cache<MultiSessionKey, MultiSession> sessions;
+  /**
+   * Multi-sessions with outcomes not yet committed. Such an object must not be reloaded from the
+   * store (which lacks those outcomes), so the cache's loader hands out the pinned object.
+   */
+  private final ConcurrentMap<MultiSessionKey, MultiSession> pinned = new ConcurrentHashMap<>();
   private final ConcurrentMap<TerminalKey, Terminal> terminals = new ConcurrentHashMap<>();
 
-  /**
-   * @param orderRetention how long deleted and unpaid orders of an ended run are kept (D4)
-   */
+  /** A service without a store: state lives only in memory and is never evicted (unit tests). */
   public SyncService(OutcomeSink sink, Clock clock, Duration orderRetention) {
+    this(sink, StateLoader.NONE, clock, orderRetention, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param loader         reads multi-sessions that are not in memory
+   * @param orderRetention how long deleted and unpaid orders of an ended run are kept (D4)
+   * @param hotBytes       approximate heap the hot multi-sessions may take before the least
+   *                       recently used are evicted
+   */
+  public SyncService(OutcomeSink sink, StateLoader loader, Clock clock, Duration orderRetention,
+      long hotBytes) {
     this.sink = sink;
+    this.loader = loader;
     this.clock = clock;
     this.orderRetention = orderRetention;
+    this.sessions = Caffeine.newBuilder()
+        .maximumWeight(hotBytes)
+        .<MultiSessionKey, MultiSession>weigher((k, ms) ->
+            (int) Math.min(Integer.MAX_VALUE, 1024 + TREE_OVERHEAD * Math.max(0, ms.bytes)))
+        .build();
   }
 
   /**
    * Processes one update call. The future completes with the JSON-RPC {@code result} once the
-   * outcome is accepted by the sink.
+   * outcome is durable and published.
    *
    * @throws InvalidMessageException if the message is malformed; nothing was changed
    */
@@ -59,43 +83,136 @@ public final class SyncService {
     Long runId = optionalId(data, "run_ID");
     validate(action, message, data);
     MultiSessionKey key = new MultiSessionKey(request.dbname(), request.multiSessionId());
-    MultiSession ms = sessions.get(key, k -> new MultiSession(k, clock.millis()));
-    ms.lock.lock();
-    try {
-      Outcome outcome = switch (action) {
-        case "update_order" -> updateOrder(ms, message, data, runId);
-        case "sync_all" -> syncAll(ms, request.userId(), message, data, runId);
-        case "remove_order" -> removeOrder(ms, message, data, runId);
-        default -> {
-          applyRunRule(ms, runId);
-          // Unknown actions are relayed unchanged; the reference answers 1 (§5.1).
-          yield new Outcome(new JsonPrimitive(1), broadcast(ms, message, data));
-        }
-      };
-      return sink.accept(outcome).thenApply(done -> outcome.result());
-    } finally {
-      ms.lock.unlock();
-    }
+    return decide(key, ms -> switch (action) {
+      case "update_order" -> updateOrder(ms, message, data, runId);
+      case "sync_all" -> syncAll(ms, request.userId(), message, data, runId);
+      case "remove_order" -> removeOrder(ms, message, data, runId);
+      default -> {
+        applyRunRule(ms, runId);
+        // Unknown actions are relayed unchanged; the reference answers 1 (§5.1).
+        yield new Outcome(new JsonPrimitive(1), broadcast(ms, message, data));
+      }
+    });
   }
 
-  /** Purges deleted and unpaid orders of runs that ended more than the retention ago (D4). */
-  public void purgeOldOrders() {
-    long horizon = clock.millis() - orderRetention.toMillis();
-    for (MultiSession ms : sessions.asMap().values()) {
+  /**
+   * Runs one decision on the multi-session, holding its lock, and hands the outcome with the
+   * changed rows to the sink while still holding it, so outcomes reach the sink in decision order.
+   */
+  private CompletableFuture<JsonElement> decide(MultiSessionKey key,
+      Function<MultiSession, Outcome> decision) {
+    while (true) {
+      MultiSession ms = sessions.get(key, this::loadOrPinned);
       ms.lock.lock();
       try {
-        if (ms.runStartedAt > horizon) {
-          continue;
+        if (ms.broken || sessions.getIfPresent(key) != ms) {
+          continue; // evicted or failed meanwhile: take the current object
         }
-        ms.orders.values().removeIf(o -> o.state != OrderState.DRAFT && o.runId < ms.runId);
+        pin(ms);
+        Outcome decided;
+        try {
+          decided = decision.apply(ms);
+        } catch (RuntimeException e) {
+          ms.discardChanges();
+          unpin(ms);
+          if (!(e instanceof InvalidMessageException)) {
+            // A fault halfway through may have left memory ahead of the store: reload it.
+            ms.broken = true;
+            sessions.asMap().remove(key, ms);
+          }
+          throw e;
+        }
+        Outcome outcome = new Outcome(decided.result(), decided.notifications(),
+            ms.drainChanges());
+        CompletableFuture<Void> committed = sink.accept(outcome);
+        sessions.put(key, ms); // re-weigh after the change
+        committed.whenComplete((done, failure) -> {
+          if (failure != null) {
+            // Not durable: memory is ahead of the store, so the next request reloads from it.
+            ms.broken = true;
+            sessions.asMap().remove(key, ms);
+          }
+          unpin(ms);
+        });
+        return committed.thenApply(done -> outcome.result());
       } finally {
         ms.lock.unlock();
       }
     }
   }
 
+  private MultiSession loadOrPinned(MultiSessionKey key) {
+    MultiSession p = pinned.get(key);
+    if (p != null && !p.broken) {
+      return p;
+    }
+    Optional<MultiSessionSnapshot> snapshot = loader.loadMultiSession(key);
+    if (snapshot.isEmpty()) {
+      MultiSession fresh = new MultiSession(key, clock.millis());
+      fresh.counterChanged(); // the row does not exist yet
+      return fresh;
+    }
+    MultiSessionRow row = snapshot.get().multiSession();
+    MultiSession ms = new MultiSession(key, row.runStartedAt());
+    ms.runId = row.runId();
+    ms.orderId = row.orderId();
+    for (TerminalRow t : snapshot.get().terminals()) {
+      Terminal terminal = terminals.computeIfAbsent(t.key(), k -> Terminal.fromRow(t));
+      if (terminal.home.equals(key)) {
+        ms.members.add(t.key().posId());
+      }
+    }
+    for (OrderRow o : snapshot.get().orders()) {
+      OrderRecord order = OrderRecord.fromRow(o);
+      ms.orders.put(order.uid, order);
+      ms.bytes += order.bytes;
+    }
+    return ms;
+  }
+
+  private void pin(MultiSession ms) {
+    pinned.compute(ms.key, (k, current) -> {
+      ms.pins++;
+      return ms;
+    });
+  }
+
+  private void unpin(MultiSession ms) {
+    pinned.compute(ms.key, (k, current) -> {
+      ms.pins--;
+      return current == ms && ms.pins == 0 ? null : current;
+    });
+  }
+
+  /**
+   * Purges deleted and unpaid orders of runs that ended more than the retention ago (D4), in the
+   * multi-sessions held in memory; the store purges the cold ones by the same rule.
+   */
+  public void purgeOldOrders() {
+    long horizon = clock.millis() - orderRetention.toMillis();
+    for (MultiSessionKey key : List.copyOf(sessions.asMap().keySet())) {
+      MultiSession ms = sessions.getIfPresent(key);
+      if (ms == null || ms.runStartedAt > horizon) {
+        continue;
+      }
+      decide(key, locked -> {
+        Iterator<OrderRecord> it = locked.orders.values().iterator();
+        while (it.hasNext()) {
+          OrderRecord o = it.next();
+          if (o.state != OrderState.DRAFT && o.runId < locked.runId
+              && locked.runStartedAt <= horizon) {
+            it.remove();
+            locked.purged(o);
+          }
+        }
+        return new Outcome(JsonNull.INSTANCE, List.of());
+      });
+    }
+  }
+
   /** Number of multi-sessions held in memory. */
   public long multiSessionCount() {
+    sessions.cleanUp();
     return sessions.estimatedSize();
   }
 
@@ -175,6 +292,7 @@ public final class SyncService {
       order.revision++;
       order.runId = run; // an unpaid order stays unpaid (kept on purpose, §7.9)
       order.nonce = nonce;
+      ms.changed(order);
       return new Stored(order, null);
     }
     long sequence = ms.orderId + 1;
@@ -185,6 +303,8 @@ public final class SyncService {
     order = new OrderRecord(uid, message, nonce, OrderState.DRAFT, 1, run);
     ms.orders.put(uid, order);
     ms.orderId = sequence;
+    ms.changed(order);
+    ms.counterChanged();
     return new Stored(order, null);
   }
 
@@ -262,11 +382,13 @@ public final class SyncService {
    */
   private Terminal register(MultiSession ms, long posId, long userId) {
     Terminal t = terminals.computeIfAbsent(new TerminalKey(ms.key.dbname(), posId),
-        k -> new Terminal(k, ms.key, userId));
+        k -> loader.loadTerminal(k).map(Terminal::fromRow).orElseGet(
+            () -> new Terminal(k, ms.key, userId)));
     // A POS config moved to another multi-session: its old home skips it from now on. A
     // broadcast racing with the move can cost that POS one extra resync, never a lost order.
     t.home = ms.key;
     t.userId = userId;
+    ms.changed(t);
     ms.members.add(posId);
     return t;
   }
@@ -306,6 +428,7 @@ public final class SyncService {
     }
     if (order != null) {
       order.state = OrderState.DELETED;
+      ms.changed(order);
     }
     // Clients read only data.uid of this broadcast; the whole paid order is dead weight (D9).
     data.remove("order_data");
@@ -354,11 +477,13 @@ public final class SyncService {
       return;
     }
     ms.runId = runId;
+    ms.counterChanged();
     ms.runStartedAt = clock.millis();
     ms.orderId = 0;
     for (OrderRecord o : ms.orders.values()) {
       if (o.state == OrderState.DRAFT && o.runId < runId) {
         o.state = OrderState.UNPAID;
+        ms.changed(o);
       }
     }
   }
@@ -381,6 +506,7 @@ public final class SyncService {
     boolean usable = template.indexOf(placeholder) == template.lastIndexOf(placeholder);
     for (Terminal t : recipients) {
       t.messageId++;
+      ms.changed(t);
       data.addProperty("message_ID", t.messageId);
       String json = usable ? template.replace(placeholder, Long.toString(t.messageId))
           : Json.write(message);

@@ -16,4 +16,15 @@ final class Terminal {
     this.home = home;
     this.userId = userId;
   }
+
+  TerminalRow toRow() {
+    return new TerminalRow(key, home.multiSessionId(), messageId, userId);
+  }
+
+  static Terminal fromRow(TerminalRow row) {
+    Terminal t = new Terminal(row.key(), new MultiSessionKey(row.key().dbname(),
+        row.multiSessionId()), row.userId());
+    t.messageId = row.messageId();
+    return t;
+  }
 }

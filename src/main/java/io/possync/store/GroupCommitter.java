@@ -1,0 +1,178 @@
+package io.possync.store;
+
+import io.possync.bus.Notification;
+import io.possync.bus.NotificationBus;
+import io.possync.bus.Outgoing;
+import io.possync.sync.CommitFailedException;
+import io.possync.sync.Outcome;
+import io.possync.sync.OutcomeSink;
+import io.possync.sync.StateChanges;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of the pipeline (DESIGN.md): takes outcomes in the order they were decided,
+ * writes as many as are waiting in one transaction, and only after the commit publishes their
+ * notifications and lets the callers answer. A crash before the commit loses nothing that was
+ * acknowledged; ids are reserved in commit order, so they become visible in id order.
+ */
+public final class GroupCommitter implements OutcomeSink, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
+  /** Most outcomes in one transaction. */
+  private static final int MAX_BATCH = 1024;
+
+  private final Store store;
+  private final NotificationBus bus;
+  private final Clock clock;
+  private final BlockingQueue<Pending> queue;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  private record Pending(Outcome outcome, CompletableFuture<Void> done, Runnable task) {}
+
+  /**
+   * @param capacity outcomes waiting at most; beyond it {@link #accept} blocks the deciding
+   *                 thread, which pushes back on clients instead of growing the heap
+   */
+  public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity) {
+    this.store = store;
+    this.bus = bus;
+    this.clock = clock;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.thread = new Thread(this::run, "possync-commit");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  @Override
+  public CompletableFuture<Void> accept(Outcome outcome) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    enqueue(new Pending(outcome, done, null), done);
+    return done;
+  }
+
+  /** Runs a store task (retention purge) on the writer thread, between commits. */
+  public CompletableFuture<Void> submit(Runnable task) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    enqueue(new Pending(null, done, task), done);
+    return done;
+  }
+
+  private void enqueue(Pending p, CompletableFuture<Void> done) {
+    if (!running) {
+      done.completeExceptionally(new StoreException("the server is stopping"));
+      return;
+    }
+    try {
+      queue.put(p);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      done.completeExceptionally(new StoreException("interrupted while queueing a commit", e));
+    }
+  }
+
+  private void run() {
+    List<Pending> batch = new ArrayList<>(MAX_BATCH);
+    while (running || !queue.isEmpty()) {
+      try {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        if (first.task != null) {
+          runTask(first);
+          continue;
+        }
+        batch.add(first);
+        while (batch.size() < MAX_BATCH) {
+          Pending next = queue.peek();
+          if (next == null || next.task != null) {
+            break;
+          }
+          batch.add(queue.poll());
+        }
+        commit(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        LOG.error("event=commit_loop_error error={}", e.toString(), e);
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void runTask(Pending p) {
+    try {
+      p.task.run();
+      p.done.complete(null);
+    } catch (RuntimeException e) {
+      LOG.warn("event=store_task_failed error={}", e.toString());
+      p.done.completeExceptionally(e);
+    }
+  }
+
+  private void commit(List<Pending> batch) {
+    int count = 0;
+    for (Pending p : batch) {
+      count += p.outcome.notifications().size();
+    }
+    long now = clock.millis();
+    long next = count == 0 ? 0 : bus.reserve(count);
+    List<Notification> notifications = new ArrayList<>(count);
+    List<StateChanges> changes = new ArrayList<>(batch.size());
+    for (Pending p : batch) {
+      for (Outgoing out : p.outcome.notifications()) {
+        notifications.add(NotificationBus.notification(next++, out, now));
+      }
+      if (!p.outcome.changes().isEmpty()) {
+        changes.add(p.outcome.changes());
+      }
+    }
+    try {
+      store.commit(changes, notifications, bus.lastId());
+    } catch (RuntimeException e) {
+      // Nothing of the batch is durable: none of it is published or acknowledged. Outcomes queued
+      // behind it were decided on top of it, so they fail too; their multi-sessions reload.
+      LOG.error("event=commit_failed outcomes={} error={}", batch.size(), e.getMessage());
+      CommitFailedException failure = new CommitFailedException(e.getMessage(), e);
+      for (Pending p : batch) {
+        p.done.completeExceptionally(failure);
+      }
+      List<Pending> behind = new ArrayList<>();
+      queue.drainTo(behind);
+      for (Pending p : behind) {
+        if (p.task != null) {
+          runTask(p);
+        } else {
+          p.done.completeExceptionally(failure);
+        }
+      }
+      return;
+    }
+    bus.append(notifications);
+    for (Pending p : batch) {
+      p.done.complete(null);
+    }
+  }
+
+  /** Commits what is queued, then stops the writer. */
+  @Override
+  public void close() {
+    running = false;
+    queue.offer(new Pending(null, new CompletableFuture<>(), () -> { })); // wake the writer now
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

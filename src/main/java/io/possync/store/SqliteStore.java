@@ -1,0 +1,418 @@
+package io.possync.store;
+
+import io.possync.bus.Notification;
+import io.possync.sync.MultiSessionKey;
+import io.possync.sync.MultiSessionRow;
+import io.possync.sync.MultiSessionSnapshot;
+import io.possync.sync.OrderKey;
+import io.possync.sync.OrderRow;
+import io.possync.sync.OrderState;
+import io.possync.sync.StateChanges;
+import io.possync.sync.TerminalKey;
+import io.possync.sync.TerminalRow;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The embedded store: one SQLite file in WAL mode in the data directory. One connection writes
+ * (the group-commit thread), another serves the rare loads of cold multi-sessions.
+ */
+public final class SqliteStore implements Store {
+  /** Version of the schema this code writes; older files are migrated at start. */
+  static final int SCHEMA_VERSION = 1;
+  static final String DB_FILE = "possync.db";
+
+  /** How hard a commit is made durable. */
+  public enum SyncPolicy {
+    /** Survives the process being killed (kill -9); the OS may lose the last commits on power loss. */
+    PROCESS,
+    /** fsync on every commit: survives power loss. */
+    POWER
+  }
+
+  private final Path dataDir;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final Connection writer;
+  private final Connection reader;
+  private final Object readLock = new Object();
+
+  private SqliteStore(Path dataDir, FileChannel lockChannel, FileLock lock, Connection writer,
+      Connection reader) {
+    this.dataDir = dataDir;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.writer = writer;
+    this.reader = reader;
+  }
+
+  /**
+   * Opens (creating or migrating) the store in {@code dataDir}.
+   *
+   * @throws StoreException with a message for the operator if the directory is unusable, locked
+   *                        by another PosSync, or holds a corrupt or newer database
+   */
+  public static SqliteStore open(Path dataDir, SyncPolicy policy, long maxBytes) {
+    Path dir = dataDir.toAbsolutePath();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StoreException("cannot create data directory " + dir + ": " + e, e);
+    }
+    if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+      throw new StoreException("data directory " + dir + " is not a writable directory");
+    }
+    FileChannel channel;
+    FileLock fileLock;
+    try {
+      channel = FileChannel.open(dir.resolve("possync.lock"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      fileLock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      throw new StoreException("data directory " + dir + " is in use by another PosSync", e);
+    } catch (IOException e) {
+      throw new StoreException("cannot lock data directory " + dir + ": " + e, e);
+    }
+    if (fileLock == null) {
+      closeQuietly(channel);
+      throw new StoreException("data directory " + dir + " is in use by another PosSync process");
+    }
+    Path file = dir.resolve(DB_FILE);
+    Connection w = null;
+    Connection r = null;
+    try {
+      w = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = w.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 5000");
+        String mode = single(s, "PRAGMA journal_mode = WAL");
+        if (!"wal".equalsIgnoreCase(mode)) {
+          throw new StoreException("cannot switch " + file + " to WAL mode (got " + mode + ")");
+        }
+        s.execute("PRAGMA synchronous = " + (policy == SyncPolicy.POWER ? "FULL" : "NORMAL"));
+        if (maxBytes > 0) {
+          long pageSize = Long.parseLong(single(s, "PRAGMA page_size"));
+          s.execute("PRAGMA max_page_count = " + Math.max(1, maxBytes / pageSize));
+        }
+        String check = single(s, "PRAGMA quick_check");
+        if (!"ok".equalsIgnoreCase(check)) {
+          throw new StoreException(file + " is damaged (" + check + "); restore it from a backup"
+              + " or move it away to start empty");
+        }
+        migrate(w, s, file);
+      }
+      r = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = r.createStatement()) {
+        s.execute("PRAGMA busy_timeout = 5000");
+      }
+      return new SqliteStore(dir, channel, fileLock, w, r);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(w);
+      closeQuietly(r);
+      closeQuietly(channel);
+      if (e instanceof StoreException se) {
+        throw se;
+      }
+      throw new StoreException("cannot open " + file + ": " + e.getMessage()
+          + " (is it a PosSync database? restore it from a backup or move it away)", e);
+    }
+  }
+
+  private static void migrate(Connection c, Statement s, Path file) throws SQLException {
+    int version = Integer.parseInt(single(s, "PRAGMA user_version"));
+    if (version > SCHEMA_VERSION) {
+      throw new StoreException(file + " has schema version " + version + ", newer than this"
+          + " PosSync understands (" + SCHEMA_VERSION + "); run a newer PosSync");
+    }
+    if (version < 1) {
+      s.execute("BEGIN IMMEDIATE");
+      s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+      s.execute("INSERT INTO meta VALUES ('last_notification_id', 0)");
+      s.execute("CREATE TABLE multi_sessions (dbname TEXT NOT NULL, ms_id INTEGER NOT NULL,"
+          + " run_id INTEGER NOT NULL, order_id INTEGER NOT NULL, run_started_at INTEGER NOT NULL,"
+          + " PRIMARY KEY (dbname, ms_id))");
+      s.execute("CREATE TABLE terminals (dbname TEXT NOT NULL, pos_id INTEGER NOT NULL,"
+          + " ms_id INTEGER NOT NULL, message_id INTEGER NOT NULL, user_id INTEGER NOT NULL,"
+          + " PRIMARY KEY (dbname, pos_id))");
+      s.execute("CREATE INDEX terminals_by_ms ON terminals (dbname, ms_id)");
+      s.execute("CREATE TABLE orders (dbname TEXT NOT NULL, ms_id INTEGER NOT NULL,"
+          + " uid TEXT NOT NULL, message TEXT NOT NULL, nonce TEXT, state TEXT NOT NULL,"
+          + " revision INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+          + " PRIMARY KEY (dbname, ms_id, uid))");
+      s.execute("CREATE TABLE notifications (id INTEGER PRIMARY KEY, channel TEXT NOT NULL,"
+          + " created_at INTEGER NOT NULL, body TEXT NOT NULL)");
+      s.execute("CREATE INDEX notifications_by_time ON notifications (created_at)");
+      s.execute("PRAGMA user_version = 1");
+      s.execute("COMMIT");
+    }
+  }
+
+  @Override
+  public long lastNotificationId() {
+    synchronized (readLock) {
+      try (Statement s = reader.createStatement()) {
+        return Long.parseLong(single(s,
+            "SELECT value FROM meta WHERE key = 'last_notification_id'"));
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the notification counter: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public List<Notification> notificationsSince(long sinceMillis) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement("SELECT id, channel, created_at, body"
+          + " FROM notifications WHERE created_at >= ? ORDER BY id")) {
+        p.setLong(1, sinceMillis);
+        List<Notification> out = new ArrayList<>();
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Notification(rs.getLong(1), rs.getString(2), rs.getLong(3),
+                rs.getString(4)));
+          }
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new StoreException("cannot read notifications: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public Optional<MultiSessionSnapshot> loadMultiSession(MultiSessionKey key) {
+    synchronized (readLock) {
+      try {
+        MultiSessionRow ms;
+        try (PreparedStatement p = reader.prepareStatement("SELECT run_id, order_id,"
+            + " run_started_at FROM multi_sessions WHERE dbname = ? AND ms_id = ?")) {
+          p.setString(1, key.dbname());
+          p.setLong(2, key.multiSessionId());
+          try (ResultSet rs = p.executeQuery()) {
+            if (!rs.next()) {
+              return Optional.empty();
+            }
+            ms = new MultiSessionRow(key, rs.getLong(1), rs.getLong(2), rs.getLong(3));
+          }
+        }
+        List<TerminalRow> terminals = new ArrayList<>();
+        try (PreparedStatement p = reader.prepareStatement("SELECT pos_id, message_id, user_id"
+            + " FROM terminals WHERE dbname = ? AND ms_id = ? ORDER BY rowid")) {
+          p.setString(1, key.dbname());
+          p.setLong(2, key.multiSessionId());
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              terminals.add(new TerminalRow(new TerminalKey(key.dbname(), rs.getLong(1)),
+                  key.multiSessionId(), rs.getLong(2), rs.getLong(3)));
+            }
+          }
+        }
+        List<OrderRow> orders = new ArrayList<>();
+        try (PreparedStatement p = reader.prepareStatement("SELECT uid, message, nonce, state,"
+            + " revision, run_id FROM orders WHERE dbname = ? AND ms_id = ? ORDER BY rowid")) {
+          p.setString(1, key.dbname());
+          p.setLong(2, key.multiSessionId());
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              orders.add(new OrderRow(new OrderKey(key, rs.getString(1)), rs.getString(2),
+                  rs.getString(3), OrderState.valueOf(rs.getString(4).toUpperCase(Locale.ROOT)),
+                  rs.getLong(5), rs.getLong(6)));
+            }
+          }
+        }
+        return Optional.of(new MultiSessionSnapshot(ms, terminals, orders));
+      } catch (SQLException e) {
+        throw new StoreException("cannot load multi-session " + key + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public Optional<TerminalRow> loadTerminal(TerminalKey key) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement("SELECT ms_id, message_id, user_id"
+          + " FROM terminals WHERE dbname = ? AND pos_id = ?")) {
+        p.setString(1, key.dbname());
+        p.setLong(2, key.posId());
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next()
+              ? Optional.of(new TerminalRow(key, rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+              : Optional.empty();
+        }
+      } catch (SQLException e) {
+        throw new StoreException("cannot load terminal " + key + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void commit(List<StateChanges> changes, List<Notification> notifications,
+      long lastNotificationId) {
+    try (PreparedStatement ms = writer.prepareStatement("INSERT INTO multi_sessions VALUES"
+            + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id) DO UPDATE SET run_id = excluded.run_id,"
+            + " order_id = excluded.order_id, run_started_at = excluded.run_started_at");
+        PreparedStatement term = writer.prepareStatement("INSERT INTO terminals VALUES"
+            + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, pos_id) DO UPDATE SET ms_id = excluded.ms_id,"
+            + " message_id = excluded.message_id, user_id = excluded.user_id");
+        PreparedStatement order = writer.prepareStatement("INSERT INTO orders VALUES"
+            + " (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id, uid) DO UPDATE SET"
+            + " message = excluded.message, nonce = excluded.nonce, state = excluded.state,"
+            + " revision = excluded.revision, run_id = excluded.run_id");
+        PreparedStatement purge = writer.prepareStatement(
+            "DELETE FROM orders WHERE dbname = ? AND ms_id = ? AND uid = ?");
+        PreparedStatement notif = writer.prepareStatement(
+            "INSERT INTO notifications VALUES (?, ?, ?, ?)");
+        PreparedStatement meta = writer.prepareStatement(
+            "UPDATE meta SET value = max(value, ?) WHERE key = 'last_notification_id'")) {
+      begin();
+      for (StateChanges c : changes) {
+        if (c.multiSession() != null) {
+          MultiSessionRow r = c.multiSession();
+          ms.setString(1, r.key().dbname());
+          ms.setLong(2, r.key().multiSessionId());
+          ms.setLong(3, r.runId());
+          ms.setLong(4, r.orderId());
+          ms.setLong(5, r.runStartedAt());
+          ms.addBatch();
+        }
+        for (TerminalRow r : c.terminals()) {
+          term.setString(1, r.key().dbname());
+          term.setLong(2, r.key().posId());
+          term.setLong(3, r.multiSessionId());
+          term.setLong(4, r.messageId());
+          term.setLong(5, r.userId());
+          term.addBatch();
+        }
+        for (OrderRow r : c.orders()) {
+          order.setString(1, r.key().multiSession().dbname());
+          order.setLong(2, r.key().multiSession().multiSessionId());
+          order.setString(3, r.key().uid());
+          order.setString(4, r.message());
+          order.setString(5, r.nonceJson());
+          order.setString(6, r.state().wire());
+          order.setLong(7, r.revision());
+          order.setLong(8, r.runId());
+          order.addBatch();
+        }
+        for (OrderKey k : c.purged()) {
+          purge.setString(1, k.multiSession().dbname());
+          purge.setLong(2, k.multiSession().multiSessionId());
+          purge.setString(3, k.uid());
+          purge.addBatch();
+        }
+      }
+      for (Notification n : notifications) {
+        notif.setLong(1, n.id());
+        notif.setString(2, n.channel());
+        notif.setLong(3, n.createdAt());
+        notif.setString(4, n.json());
+        notif.addBatch();
+      }
+      // Purges first: an order purged in memory and then created again under the same uid must
+      // survive. (The reverse within one batch leaves a row the next store purge removes.)
+      purge.executeBatch();
+      ms.executeBatch();
+      term.executeBatch();
+      order.executeBatch();
+      notif.executeBatch();
+      meta.setLong(1, lastNotificationId);
+      meta.executeUpdate();
+      end();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new StoreException("commit failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void purge(long notificationsBefore, long runStartedBefore) {
+    try (PreparedStatement n = writer.prepareStatement(
+            "DELETE FROM notifications WHERE created_at < ?");
+        PreparedStatement o = writer.prepareStatement("DELETE FROM orders WHERE state != 'draft'"
+            + " AND EXISTS (SELECT 1 FROM multi_sessions m WHERE m.dbname = orders.dbname"
+            + " AND m.ms_id = orders.ms_id AND orders.run_id < m.run_id"
+            + " AND m.run_started_at <= ?)")) {
+      begin();
+      n.setLong(1, notificationsBefore);
+      n.executeUpdate();
+      o.setLong(1, runStartedBefore);
+      o.executeUpdate();
+      end();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new StoreException("purge failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The data directory, for messages. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(reader);
+    closeQuietly(writer);
+    try {
+      lock.release();
+    } catch (IOException ignored) {
+      // the channel is closed next anyway
+    }
+    closeQuietly(lockChannel);
+  }
+
+  // Transactions are explicit: after SQLITE_FULL SQLite may already have rolled back on its own,
+  // and a driver-managed transaction would then silently run the next batch in autocommit mode.
+  private void begin() throws SQLException {
+    try (Statement s = writer.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+    }
+  }
+
+  private void end() throws SQLException {
+    try (Statement s = writer.createStatement()) {
+      s.execute("COMMIT");
+    }
+  }
+
+  private void rollbackQuietly() {
+    try (Statement s = writer.createStatement()) {
+      s.execute("ROLLBACK");
+    } catch (SQLException alreadyRolledBack) {
+      // SQLite ends the transaction itself on some errors; then there is nothing to undo
+    }
+  }
+
+  private static String single(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      if (!rs.next()) {
+        throw new SQLException("no result for " + sql);
+      }
+      return rs.getString(1);
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // closing after a failure
+      }
+    }
+  }
+}
