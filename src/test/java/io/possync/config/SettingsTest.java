@@ -24,11 +24,12 @@ class SettingsTest {
 
     assertThat(s).isEqualTo(new Settings("127.0.0.1", 8079, "", Duration.ofSeconds(50), 20_000,
         List.of("*"), Duration.ofSeconds(7200), 8 * 1024 * 1024, 128, Duration.ofMinutes(10),
-        10_000, Duration.ofDays(7)));
+        10_000, Duration.ofDays(7), Path.of("./data"), "process", 0, 256L << 20));
     assertThat(Settings.DEFAULTS.keySet()).containsExactly("http.host", "http.port",
         "http.path_prefix", "http.max_body_bytes", "http.max_json_depth", "poll.timeout",
         "poll.max_held", "cors.allowed_origins", "cors.max_age", "retention.notifications",
-        "retention.notifications_per_channel", "retention.orders");
+        "retention.notifications_per_channel", "retention.orders", "store.data_dir", "store.sync",
+        "store.max_bytes", "state.hot_bytes");
   }
 
   @Test
@@ -148,7 +149,7 @@ class SettingsTest {
     assertThat(moved).isEqualTo(new Settings(s.host(), 0, s.pathPrefix(), s.pollTimeout(),
         s.pollMaxHeld(), s.corsAllowedOrigins(), s.corsMaxAge(), s.maxBodyBytes(),
         s.maxJsonDepth(), s.notificationRetention(), s.notificationsPerChannel(),
-        s.orderRetention()));
+        s.orderRetention(), s.dataDir(), s.storeSync(), s.storeMaxBytes(), s.hotBytes()));
   }
 
   private Path write(String text) throws IOException {
