@@ -25,13 +25,19 @@ import org.junit.jupiter.api.Test;
 /** How PosSync is deployed: behind a path prefix, and one server for several Odoo databases. */
 class DeploymentScenariosTest {
 
+  /** Overridden by the variant that restarts the server between the scenario's steps. */
+  Shop.Restarts restarts() {
+    return Shop.Restarts.NEVER;
+  }
+
+
   /**
    * {@code sync_server = //host:port/possync} (or a reverse proxy path on the Odoo origin): the POS
    * appends its routes to it (PROTOCOL.md §1), and only the prefixed routes exist.
    */
   @Test
   void terminalsBehindAPathPrefixSyncAndTheBareRoutesAnswer404() throws Exception {
-    try (Shop shop = Shop.open(Map.of("http.path_prefix", "/possync"))) {
+    try (Shop shop = Shop.open(Map.of("http.path_prefix", "/possync"), restarts())) {
       URI prefixed = URI.create("http://127.0.0.1:" + shop.node().port() + "/possync");
       URI bare = URI.create("http://127.0.0.1:" + shop.node().port());
       VirtualTerminal admin = shop.terminal(shop.config(1).withSyncServer(prefixed));
@@ -76,7 +82,7 @@ class DeploymentScenariosTest {
    */
   @Test
   void twoDatabasesOnOneServerNeverSeeEachOthersOrders() throws Exception {
-    try (Shop shop = Shop.open()) {
+    try (Shop shop = Shop.open(Map.of(), restarts())) {
       VirtualTerminal a1 = shop.terminal(shop.config(1).withDbname("shop_a"));
       VirtualTerminal a2 = shop.terminal(shop.config(2).withDbname("shop_a"));
       VirtualTerminal b1 = shop.terminal(shop.config(1).withDbname("shop_b"));

@@ -7,7 +7,8 @@ import io.possync.testing.TestNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Replays the reference transcript ({@code golden/transcript.jsonl}, recorded from the original
@@ -19,18 +20,32 @@ import org.junit.jupiter.api.Test;
 class GoldenTranscriptTest {
   private static final String TRANSCRIPT = "/golden/transcript.jsonl";
 
-  @Test
-  void posSyncAnswersTheReferenceTranscriptAsTheReferenceServerDid() throws Exception {
+  /** When the server restarts during the replay. */
+  enum Restarts {
+    NEVER,
+    /** After every step: a restart must be invisible to terminals (state, ids, retained news). */
+    BETWEEN_EVERY_TWO_STEPS
+  }
+
+  @ParameterizedTest
+  @EnumSource(Restarts.class)
+  void posSyncAnswersTheReferenceTranscriptAsTheReferenceServerDid(Restarts restarts)
+      throws Exception {
     List<GoldenExchange> transcript = GoldenExchange.load(TRANSCRIPT);
     List<Step> steps = PosSyncScript.of(transcript);
     List<String> hookCalls = new ArrayList<>();
 
     // The S steps and the P steps (recorded on a server started with --auth public) each get a
-    // fresh node; PosSync's only auth mode yet is `none`. The hook is where a later test can
-    // restart the server between two steps.
+    // fresh node; PosSync's only auth mode yet is `none`.
     try (GoldenReplay replay = new GoldenReplay(
         server -> TestNode.start(Map.of("poll.timeout", "2")),
-        (done, next, r) -> hookCalls.add(done.id() + ">" + next.id()))) {
+        (done, next, r) -> {
+          hookCalls.add(done.id() + ">" + next.id());
+          if (restarts == Restarts.BETWEEN_EVERY_TWO_STEPS
+              && done.exchange().server().equals(next.exchange().server())) {
+            r.restartServer();
+          }
+        })) {
       replay.run(steps);
     }
 

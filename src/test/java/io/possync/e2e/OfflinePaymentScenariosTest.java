@@ -25,7 +25,12 @@ class OfflinePaymentScenariosTest {
 
   @BeforeEach
   void openShop() throws Exception {
-    shop = Shop.open();
+    shop = Shop.open(java.util.Map.of(), restarts());
+  }
+
+  /** Overridden by the variant that restarts the server between the scenario's steps. */
+  Shop.Restarts restarts() {
+    return Shop.Restarts.NEVER;
   }
 
   @AfterEach

@@ -27,20 +27,73 @@ final class Shop implements AutoCloseable {
   static final String DB = "odoo12";
   static final long MULTI_SESSION = 1;
 
-  private final TestNode node;
-  private final TerminalRuntime runtime = new TerminalRuntime(4);
-  private final List<VirtualTerminal> terminals = new ArrayList<>();
+  /** Whether the server restarts during a scenario. */
+  enum Restarts {
+    NEVER,
+    /**
+     * After every awaited outcome (an order the same everywhere, or gone everywhere), once every
+     * connected terminal is idle: a durable server's restart must be invisible to the scenario.
+     */
+    BETWEEN_STEPS
+  }
 
-  private Shop(TestNode node) {
+  /** The shop of the running scenario, for the step helpers below (scenarios run one by one). */
+  private static volatile Shop current;
+
+  private final TestNode node;
+  private final Restarts restarts;
+  private final TerminalRuntime runtime = new TerminalRuntime(4);
+  private final List<VirtualTerminal> terminals = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private int restartCount;
+
+  private Shop(TestNode node, Restarts restarts) {
     this.node = node;
+    this.restarts = restarts;
+    current = this;
   }
 
   static Shop open() throws Exception {
-    return new Shop(TestNode.start());
+    return open(Map.of(), Restarts.NEVER);
   }
 
   static Shop open(Map<String, String> settings) throws Exception {
-    return new Shop(TestNode.start(settings));
+    return open(settings, Restarts.NEVER);
+  }
+
+  static Shop open(Map<String, String> settings, Restarts restarts) throws Exception {
+    return new Shop(TestNode.start(settings), restarts);
+  }
+
+  /** How often the server was restarted so far. */
+  int restarts() {
+    return restartCount;
+  }
+
+  /** A step boundary: restarts the server here if the scenario runs with restarts. */
+  private void checkpoint() {
+    if (restarts == Restarts.NEVER) {
+      return;
+    }
+    eventually().until(() -> terminals.stream().filter(t -> !t.isNetworkCut())
+        .allMatch(VirtualTerminal::isIdle));
+    try {
+      node.restart();
+    } catch (Exception e) {
+      throw new IllegalStateException("restart failed", e);
+    }
+    restartCount++;
+    // A terminal whose poll hit the stopped server went offline for a moment and resyncs, as a
+    // POS does after any network blip; the next step starts once every one is back and idle.
+    List<VirtualTerminal> connected = terminals.stream().filter(t -> !t.isNetworkCut()).toList();
+    eventually().until(() -> node.node().bus().heldPolls() >= connected.size()
+        && connected.stream().allMatch(t -> t.isBusOnline() && t.isClientOnline() && t.isIdle()));
+  }
+
+  private static void checkpointHere() {
+    Shop shop = current;
+    if (shop != null) {
+      shop.checkpoint();
+    }
   }
 
   TestNode node() {
@@ -90,6 +143,9 @@ final class Shop implements AutoCloseable {
 
   @Override
   public void close() {
+    if (current == this) {
+      current = null;
+    }
     terminals.forEach(VirtualTerminal::close);
     runtime.close();
     try {
@@ -98,6 +154,9 @@ final class Shop implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
       throw new IllegalStateException("the node did not stop", e);
+    }
+    if (restarts == Restarts.BETWEEN_STEPS && restartCount == 0) {
+      throw new AssertionError("the scenario reached no step boundary: no restart was tested");
     }
   }
 
@@ -158,7 +217,9 @@ final class Shop implements AutoCloseable {
         assertThat(t.isIdle()).as("%s idle", t).isTrue();
       }
     });
-    return ts[0].order(uid).orElseThrow();
+    OrderView seen = ts[0].order(uid).orElseThrow();
+    checkpointHere();
+    return seen;
   }
 
   /** Waits until no terminal has the order. */
@@ -168,6 +229,7 @@ final class Shop implements AutoCloseable {
         assertThat(t.order(uid)).as("%s on %s", uid, t).isEmpty();
       }
     });
+    checkpointHere();
   }
 
   /**
