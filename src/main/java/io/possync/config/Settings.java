@@ -35,10 +35,21 @@ public record Settings(
     Path dataDir,
     String storeSync,
     long storeMaxBytes,
-    long hotBytes) {
+    long hotBytes,
+    Duration outboxRetryMin,
+    Duration outboxRetryMax,
+    Duration odooConnectTimeout,
+    Duration odooReplyTimeout,
+    boolean reconcileEnabled,
+    Duration reconcileDelay,
+    List<OdooBackend> odooBackends) {
 
   /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
   public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
+
+  /** {@code odoo.<name>.<field>}: one Odoo backend per name (see conf/possync.properties). */
+  private static final java.util.regex.Pattern BACKEND_KEY = java.util.regex.Pattern.compile(
+      "odoo\\.([a-z0-9_]+)\\.(url|database|login|password_env|password_file|pos_dbname)");
 
   /** Every key with its default, in the order the reference file documents them. */
   public static final Map<String, String> DEFAULTS = defaults();
@@ -61,6 +72,12 @@ public record Settings(
     d.put("store.sync", "process");
     d.put("store.max_bytes", "0");
     d.put("state.hot_bytes", "268435456");
+    d.put("outbox.retry_min", "5");
+    d.put("outbox.retry_max", "600");
+    d.put("odoo.connect_timeout", "10");
+    d.put("odoo.reply_timeout", "60");
+    d.put("reconcile.enabled", "false");
+    d.put("reconcile.delay", "900");
     return d;
   }
 
@@ -87,6 +104,10 @@ public record Settings(
         throw new SettingsException("cannot read config file " + file + ": " + e.getMessage());
       }
       for (String key : p.stringPropertyNames()) {
+        if (BACKEND_KEY.matcher(key).matches()) {
+          values.put(key, p.getProperty(key).strip());
+          continue;
+        }
         if (!DEFAULTS.containsKey(key)) {
           throw new SettingsException("unknown setting '" + key + "' in " + file
               + " (see conf/possync.properties for the valid keys)");
@@ -94,14 +115,14 @@ public record Settings(
         values.put(key, p.getProperty(key).strip());
       }
     }
-    for (String key : DEFAULTS.keySet()) {
+    for (String key : List.copyOf(values.keySet())) {
       String fromEnv = env.get(envName(key));
       if (fromEnv != null) {
         values.put(key, fromEnv.strip());
       }
     }
     for (Map.Entry<String, String> o : overrides.entrySet()) {
-      if (!DEFAULTS.containsKey(o.getKey())) {
+      if (!DEFAULTS.containsKey(o.getKey()) && !BACKEND_KEY.matcher(o.getKey()).matches()) {
         throw new SettingsException("unknown setting '" + o.getKey() + "'");
       }
       values.put(o.getKey(), o.getValue());
@@ -119,7 +140,8 @@ public record Settings(
     for (String key : DEFAULTS.keySet()) {
       known.add(envName(key));
     }
-    return env.keySet().stream().filter(k -> k.startsWith("POSSYNC_") && !known.contains(k))
+    return env.keySet().stream().filter(k -> k.startsWith("POSSYNC_") && !known.contains(k)
+            && !k.startsWith("POSSYNC_ODOO_"))
         .sorted().toList();
   }
 
@@ -167,7 +189,68 @@ public record Settings(
         dataDir(v.get("store.data_dir")),
         storeSync(v.get("store.sync")),
         bytes(v, "store.max_bytes", 0),
-        bytes(v, "state.hot_bytes", 1L << 20));
+        bytes(v, "state.hot_bytes", 1L << 20),
+        seconds(v, "outbox.retry_min", 1, 86_400),
+        seconds(v, "outbox.retry_max", 1, 86_400),
+        seconds(v, "odoo.connect_timeout", 1, 600),
+        seconds(v, "odoo.reply_timeout", 1, 3600),
+        bool(v, "reconcile.enabled"),
+        seconds(v, "reconcile.delay", 1, 30 * 86_400),
+        backends(v));
+  }
+
+  private static boolean bool(Map<String, String> v, String key) {
+    String raw = v.get(key).toLowerCase(Locale.ROOT);
+    if (!raw.equals("true") && !raw.equals("false")) {
+      throw new SettingsException(key + " must be true or false, not '" + v.get(key) + "'");
+    }
+    return raw.equals("true");
+  }
+
+  private static List<OdooBackend> backends(Map<String, String> v) {
+    java.util.TreeSet<String> names = new java.util.TreeSet<>();
+    for (String key : v.keySet()) {
+      java.util.regex.Matcher m = BACKEND_KEY.matcher(key);
+      if (m.matches()) {
+        names.add(m.group(1));
+      }
+    }
+    List<OdooBackend> out = new java.util.ArrayList<>();
+    java.util.Set<String> dbnames = new java.util.HashSet<>();
+    for (String name : names) {
+      String prefix = "odoo." + name + ".";
+      String url = required(v, prefix + "url");
+      if (!url.matches("https?://[^\\s]+")) {
+        throw new SettingsException(prefix + "url must be an http:// or https:// URL of the Odoo"
+            + " server (the final one: redirects are not followed), not '" + url + "'");
+      }
+      String database = required(v, prefix + "database");
+      String login = required(v, prefix + "login");
+      String env = v.getOrDefault(prefix + "password_env", "");
+      String file = v.getOrDefault(prefix + "password_file", "");
+      if (env.isEmpty() == file.isEmpty()) {
+        throw new SettingsException("set exactly one of " + prefix + "password_env and "
+            + prefix + "password_file (the password never goes in this file)");
+      }
+      String posDbname = v.getOrDefault(prefix + "pos_dbname", "");
+      if (posDbname.isEmpty()) {
+        posDbname = database;
+      }
+      if (!dbnames.add(posDbname)) {
+        throw new SettingsException("two Odoo backends serve the POS dbname '" + posDbname + "'");
+      }
+      out.add(new OdooBackend(name, url.replaceAll("/+$", ""), database, login, env, file,
+          posDbname));
+    }
+    return List.copyOf(out);
+  }
+
+  private static String required(Map<String, String> v, String key) {
+    String value = v.getOrDefault(key, "");
+    if (value.isEmpty()) {
+      throw new SettingsException(key + " must be set");
+    }
+    return value;
   }
 
   private static Path dataDir(String raw) {
@@ -202,7 +285,9 @@ public record Settings(
   public Settings withPort(int newPort) {
     return new Settings(host, newPort, pathPrefix, pollTimeout, pollMaxHeld, corsAllowedOrigins,
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
-        orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes);
+        orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
+        outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
+        odooBackends);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

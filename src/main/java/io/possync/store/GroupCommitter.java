@@ -138,7 +138,7 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
       }
     }
     try {
-      store.commit(changes, notifications, bus.lastId());
+      store.commit(changes, notifications, bus.lastId(), now);
     } catch (RuntimeException e) {
       // Nothing of the batch is durable: none of it is published or acknowledged. Outcomes queued
       // behind it were decided on top of it, so they fail too; their multi-sessions reload.

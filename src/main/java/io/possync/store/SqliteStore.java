@@ -7,6 +7,7 @@ import io.possync.sync.MultiSessionSnapshot;
 import io.possync.sync.OrderKey;
 import io.possync.sync.OrderRow;
 import io.possync.sync.OrderState;
+import io.possync.sync.OutboxEntry;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
@@ -24,7 +25,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -34,7 +37,7 @@ import java.util.Optional;
  */
 public final class SqliteStore implements Store {
   /** Version of the schema this code writes; older files are migrated at start. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
   static final String DB_FILE = "possync.db";
 
   /** How hard a commit is made durable. */
@@ -159,6 +162,21 @@ public final class SqliteStore implements Store {
       s.execute("PRAGMA user_version = 1");
       s.execute("COMMIT");
     }
+    if (version < 2) {
+      // Version 2: the Odoo write-back outbox (issue "write finalized orders back to Odoo").
+      s.execute("BEGIN IMMEDIATE");
+      s.execute("CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+          + " dbname TEXT NOT NULL, uid TEXT NOT NULL, kind TEXT NOT NULL, pos_reference TEXT,"
+          + " payload TEXT, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+          + " next_attempt_at INTEGER NOT NULL, last_error TEXT, odoo_order_id INTEGER,"
+          + " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+          + " UNIQUE (dbname, uid, kind))");
+      s.execute("CREATE INDEX outbox_queue ON outbox (dbname, kind, state, id)");
+      s.execute("CREATE TABLE outbox_pauses (dbname TEXT PRIMARY KEY, reason TEXT NOT NULL,"
+          + " credentials TEXT NOT NULL, since INTEGER NOT NULL)");
+      s.execute("PRAGMA user_version = 2");
+      s.execute("COMMIT");
+    }
   }
 
   @Override
@@ -261,7 +279,7 @@ public final class SqliteStore implements Store {
 
   @Override
   public void commit(List<StateChanges> changes, List<Notification> notifications,
-      long lastNotificationId) {
+      long lastNotificationId, long now) {
     try (PreparedStatement ms = writer.prepareStatement("INSERT INTO multi_sessions VALUES"
             + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id) DO UPDATE SET run_id = excluded.run_id,"
             + " order_id = excluded.order_id, run_started_at = excluded.run_started_at");
@@ -277,7 +295,10 @@ public final class SqliteStore implements Store {
         PreparedStatement notif = writer.prepareStatement(
             "INSERT INTO notifications VALUES (?, ?, ?, ?)");
         PreparedStatement meta = writer.prepareStatement(
-            "UPDATE meta SET value = max(value, ?) WHERE key = 'last_notification_id'")) {
+            "UPDATE meta SET value = max(value, ?) WHERE key = 'last_notification_id'");
+        PreparedStatement outbox = writer.prepareStatement("INSERT OR IGNORE INTO outbox (dbname,"
+            + " uid, kind, pos_reference, payload, state, attempts, next_attempt_at, created_at,"
+            + " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)")) {
       begin();
       for (StateChanges c : changes) {
         if (c.multiSession() != null) {
@@ -308,6 +329,17 @@ public final class SqliteStore implements Store {
           order.setLong(8, r.runId());
           order.addBatch();
         }
+        for (OutboxEntry e : c.outbox()) {
+          outbox.setString(1, e.dbname());
+          outbox.setString(2, e.uid());
+          outbox.setString(3, e.kind().name());
+          outbox.setString(4, e.posReference());
+          outbox.setString(5, e.payload());
+          outbox.setLong(6, now);
+          outbox.setLong(7, now);
+          outbox.setLong(8, now);
+          outbox.addBatch();
+        }
         for (OrderKey k : c.purged()) {
           purge.setString(1, k.multiSession().dbname());
           purge.setLong(2, k.multiSession().multiSessionId());
@@ -328,6 +360,7 @@ public final class SqliteStore implements Store {
       ms.executeBatch();
       term.executeBatch();
       order.executeBatch();
+      outbox.executeBatch();
       notif.executeBatch();
       meta.setLong(1, lastNotificationId);
       meta.executeUpdate();
@@ -356,6 +389,143 @@ public final class SqliteStore implements Store {
       rollbackQuietly();
       throw new StoreException("purge failed: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public Optional<OutboxRow> nextPending(String dbname, OutboxEntry.Kind kind) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement(OUTBOX_SELECT + " WHERE dbname = ?"
+          + " AND kind = ? AND state = 'pending' ORDER BY id LIMIT 1")) {
+        p.setString(1, dbname);
+        p.setString(2, kind.name());
+        List<OutboxRow> rows = outboxRows(p);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the outbox: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public List<OutboxRow> outbox(String dbname, OutboxState state, int limit) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement(OUTBOX_SELECT
+          + " WHERE (? IS NULL OR dbname = ?) AND (? IS NULL OR state = ?) ORDER BY id DESC"
+          + " LIMIT ?")) {
+        String st = state == null ? null : state.wire();
+        p.setString(1, dbname);
+        p.setString(2, dbname);
+        p.setString(3, st);
+        p.setString(4, st);
+        p.setInt(5, limit);
+        return outboxRows(p);
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the outbox: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public Map<String, Map<OutboxState, Integer>> outboxCounts() {
+    synchronized (readLock) {
+      try (Statement s = reader.createStatement();
+          ResultSet rs = s.executeQuery("SELECT dbname, state, count(*) FROM outbox"
+              + " GROUP BY dbname, state ORDER BY dbname")) {
+        Map<String, Map<OutboxState, Integer>> out = new LinkedHashMap<>();
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>())
+              .put(OutboxState.of(rs.getString(2)), rs.getInt(3));
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the outbox: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void updateOutbox(long id, OutboxState state, int attempts, long nextAttemptAt,
+      String lastError, Integer odooOrderId, long now) {
+    try (PreparedStatement p = writer.prepareStatement("UPDATE outbox SET state = ?,"
+        + " attempts = ?, next_attempt_at = ?, last_error = ?,"
+        + " odoo_order_id = coalesce(?, odoo_order_id), updated_at = ? WHERE id = ?")) {
+      begin();
+      p.setString(1, state.wire());
+      p.setInt(2, attempts);
+      p.setLong(3, nextAttemptAt);
+      p.setString(4, lastError);
+      if (odooOrderId == null) {
+        p.setNull(5, java.sql.Types.INTEGER);
+      } else {
+        p.setInt(5, odooOrderId);
+      }
+      p.setLong(6, now);
+      p.setLong(7, id);
+      p.executeUpdate();
+      end();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new StoreException("cannot update outbox entry " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<OutboxPause> pause(String dbname) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement("SELECT reason, credentials, since"
+          + " FROM outbox_pauses WHERE dbname = ?")) {
+        p.setString(1, dbname);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next()
+              ? Optional.of(new OutboxPause(dbname, rs.getString(1), rs.getString(2), rs.getLong(3)))
+              : Optional.empty();
+        }
+      } catch (SQLException e) {
+        throw new StoreException("cannot read outbox pauses: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void setPause(String dbname, OutboxPause pause) {
+    try (PreparedStatement del = writer.prepareStatement(
+            "DELETE FROM outbox_pauses WHERE dbname = ?");
+        PreparedStatement ins = writer.prepareStatement(
+            "INSERT INTO outbox_pauses VALUES (?, ?, ?, ?)")) {
+      begin();
+      del.setString(1, dbname);
+      del.executeUpdate();
+      if (pause != null) {
+        ins.setString(1, dbname);
+        ins.setString(2, pause.reason());
+        ins.setString(3, pause.credentials());
+        ins.setLong(4, pause.since());
+        ins.executeUpdate();
+      }
+      end();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      throw new StoreException("cannot record the outbox pause: " + e.getMessage(), e);
+    }
+  }
+
+  static final String OUTBOX_SELECT = "SELECT id, dbname, uid, kind, pos_reference, payload,"
+      + " state, attempts, next_attempt_at, last_error, odoo_order_id, created_at, updated_at"
+      + " FROM outbox";
+
+  static List<OutboxRow> outboxRows(PreparedStatement p) throws SQLException {
+    List<OutboxRow> out = new ArrayList<>();
+    try (ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        int odooId = rs.getInt(11);
+        Integer odooOrderId = rs.wasNull() ? null : odooId; // wasNull speaks of the last read
+        out.add(new OutboxRow(rs.getLong(1), rs.getString(2), rs.getString(3),
+            OutboxEntry.Kind.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6),
+            OutboxState.of(rs.getString(7)), rs.getInt(8), rs.getLong(9), rs.getString(10),
+            odooOrderId, rs.getLong(12), rs.getLong(13)));
+      }
+    }
+    return out;
   }
 
   /** The data directory, for messages. */

@@ -1,9 +1,12 @@
 package io.possync.store;
 
 import io.possync.bus.Notification;
+import io.possync.sync.OutboxEntry;
 import io.possync.sync.StateChanges;
 import io.possync.sync.StateLoader;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Durable home of multi-sessions, terminals, orders and retained notifications. One writer thread
@@ -23,7 +26,27 @@ public interface Store extends StateLoader, AutoCloseable {
    * @param lastNotificationId the bus's high-water mark to persist with them
    * @throws StoreException if nothing could be written
    */
-  void commit(List<StateChanges> changes, List<Notification> notifications, long lastNotificationId);
+  void commit(List<StateChanges> changes, List<Notification> notifications, long lastNotificationId,
+      long now);
+
+  /** The oldest entry of this database and kind still pending, if any. */
+  Optional<OutboxRow> nextPending(String dbname, OutboxEntry.Kind kind);
+
+  /** Outbox entries, newest first; null filters mean all. */
+  List<OutboxRow> outbox(String dbname, OutboxState state, int limit);
+
+  /** Counts of entries by database and state, for status and metrics. */
+  Map<String, Map<OutboxState, Integer>> outboxCounts();
+
+  /** Records an attempt's result. Writer thread only. */
+  void updateOutbox(long id, OutboxState state, int attempts, long nextAttemptAt,
+      String lastError, Integer odooOrderId, long now);
+
+  /** The pause of a database's outbox, if paused. */
+  Optional<OutboxPause> pause(String dbname);
+
+  /** Pauses (or, with null, resumes) a database's outbox. Writer thread only. */
+  void setPause(String dbname, OutboxPause pause);
 
   /**
    * Deletes notifications created before {@code notificationsBefore} and deleted or unpaid orders

@@ -36,6 +36,7 @@ final class MultiSession {
   private final Set<OrderRecord> changedOrders = new LinkedHashSet<>();
   private final Set<Terminal> changedTerminals = new LinkedHashSet<>();
   private final List<OrderKey> purged = new ArrayList<>();
+  private final List<OutboxEntry> outbox = new ArrayList<>();
 
   MultiSession(MultiSessionKey key, long now) {
     this.key = key;
@@ -54,6 +55,10 @@ final class MultiSession {
     changedTerminals.add(terminal);
   }
 
+  void queue(OutboxEntry entry) {
+    outbox.add(entry);
+  }
+
   void purged(OrderRecord order) {
     purged.add(new OrderKey(key, order.uid));
     bytes -= order.bytes;
@@ -62,7 +67,7 @@ final class MultiSession {
   /** The rows changed since the last call, as snapshots; resets the change set. */
   StateChanges drainChanges() {
     if (!counterChanged && changedOrders.isEmpty() && changedTerminals.isEmpty()
-        && purged.isEmpty()) {
+        && purged.isEmpty() && outbox.isEmpty()) {
       return StateChanges.NONE;
     }
     MultiSessionRow row = counterChanged
@@ -78,11 +83,9 @@ final class MultiSession {
     for (Terminal t : changedTerminals) {
       terminalRows.add(t.toRow());
     }
-    StateChanges changes = new StateChanges(row, terminalRows, orderRows, List.copyOf(purged));
-    counterChanged = false;
-    changedOrders.clear();
-    changedTerminals.clear();
-    purged.clear();
+    StateChanges changes = new StateChanges(row, terminalRows, orderRows, List.copyOf(purged),
+        List.copyOf(outbox));
+    discardChanges();
     return changes;
   }
 
@@ -92,5 +95,6 @@ final class MultiSession {
     changedOrders.clear();
     changedTerminals.clear();
     purged.clear();
+    outbox.clear();
   }
 }

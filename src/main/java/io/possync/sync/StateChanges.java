@@ -10,13 +10,16 @@ import java.util.List;
  * @param terminals    terminal rows that changed
  * @param orders       order rows written
  * @param purged       orders removed for good (retention, decision D4)
+ * @param outbox       new work for the Odoo write-back
  */
 public record StateChanges(MultiSessionRow multiSession, List<TerminalRow> terminals,
-    List<OrderRow> orders, List<OrderKey> purged) {
+    List<OrderRow> orders, List<OrderKey> purged, List<OutboxEntry> outbox) {
 
-  public static final StateChanges NONE = new StateChanges(null, List.of(), List.of(), List.of());
+  public static final StateChanges NONE =
+      new StateChanges(null, List.of(), List.of(), List.of(), List.of());
 
   public boolean isEmpty() {
-    return multiSession == null && terminals.isEmpty() && orders.isEmpty() && purged.isEmpty();
+    return multiSession == null && terminals.isEmpty() && orders.isEmpty() && purged.isEmpty()
+        && outbox.isEmpty();
   }
 }

@@ -35,6 +35,7 @@ public final class SyncService {
 
   private final OutcomeSink sink;
   private final StateLoader loader;
+  private final OutboxPolicy outboxPolicy;
   private final Clock clock;
   private final Duration orderRetention;
   /** Hot multi-sessions; cold ones are evicted and reloaded from the store on demand. */
@@ -48,19 +49,21 @@ public final class SyncService {
 
   /** A service without a store: state lives only in memory and is never evicted (unit tests). */
   public SyncService(OutcomeSink sink, Clock clock, Duration orderRetention) {
-    this(sink, StateLoader.NONE, clock, orderRetention, Long.MAX_VALUE);
+    this(sink, StateLoader.NONE, OutboxPolicy.NONE, clock, orderRetention, Long.MAX_VALUE);
   }
 
   /**
    * @param loader         reads multi-sessions that are not in memory
+   * @param outboxPolicy   which databases queue work for the Odoo write-back
    * @param orderRetention how long deleted and unpaid orders of an ended run are kept (D4)
    * @param hotBytes       approximate heap the hot multi-sessions may take before the least
    *                       recently used are evicted
    */
-  public SyncService(OutcomeSink sink, StateLoader loader, Clock clock, Duration orderRetention,
-      long hotBytes) {
+  public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
+      Duration orderRetention, long hotBytes) {
     this.sink = sink;
     this.loader = loader;
+    this.outboxPolicy = outboxPolicy;
     this.clock = clock;
     this.orderRetention = orderRetention;
     this.sessions = Caffeine.newBuilder()
@@ -430,12 +433,42 @@ public final class SyncService {
       order.state = OrderState.DELETED;
       ms.changed(order);
     }
+    queueWriteBack(ms, uid, data, paidData, order);
     // Clients read only data.uid of this broadcast; the whole paid order is dead weight (D9).
     data.remove("order_data");
     List<Outgoing> out = broadcast(ms, message, data);
     JsonObject result = new JsonObject();
     result.addProperty("order_ID", ms.orderId);
     return new Outcome(result, out);
+  }
+
+  /**
+   * Queues the Odoo write-back of an accepted removal, in the same commit: a paid-offline order
+   * (its {@code order_data}, as the terminal sent it) is delivered; an order finalized online is
+   * only checked later (never invent order data). Repeats are ignored by the store (same key).
+   */
+  private void queueWriteBack(MultiSession ms, String uid, JsonObject data, JsonObject paidData,
+      OrderRecord order) {
+    String db = ms.key.dbname();
+    if (paidData != null) {
+      if (outboxPolicy.delivers(db)) {
+        JsonElement raw = data.get("order_data");
+        String payload = raw.isJsonPrimitive() ? raw.getAsString() : Json.write(raw);
+        ms.queue(new OutboxEntry(db, uid, OutboxEntry.Kind.DELIVER, name(paidData), payload));
+      }
+    } else if (order != null && Json.truthy(data.get("finalized")) && outboxPolicy.reconciles(db)) {
+      JsonElement stored = order.message.get("data");
+      String name = stored != null && stored.isJsonObject() ? name(stored.getAsJsonObject()) : null;
+      if (name != null) {
+        ms.queue(new OutboxEntry(db, uid, OutboxEntry.Kind.RECONCILE, name, null));
+      }
+    }
+  }
+
+  private static String name(JsonObject orderData) {
+    JsonElement name = orderData.get("name");
+    return name != null && name.isJsonPrimitive() && name.getAsJsonPrimitive().isString()
+        ? name.getAsString() : null;
   }
 
   /** Parses {@code data.order_data} (a JSON string {@code {"id":…,"data":{…}}}), if present. */

@@ -24,12 +24,15 @@ class SettingsTest {
 
     assertThat(s).isEqualTo(new Settings("127.0.0.1", 8079, "", Duration.ofSeconds(50), 20_000,
         List.of("*"), Duration.ofSeconds(7200), 8 * 1024 * 1024, 128, Duration.ofMinutes(10),
-        10_000, Duration.ofDays(7), Path.of("./data"), "process", 0, 256L << 20));
+        10_000, Duration.ofDays(7), Path.of("./data"), "process", 0, 256L << 20,
+        Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(10),
+        Duration.ofMinutes(1), false, Duration.ofMinutes(15), List.of()));
     assertThat(Settings.DEFAULTS.keySet()).containsExactly("http.host", "http.port",
         "http.path_prefix", "http.max_body_bytes", "http.max_json_depth", "poll.timeout",
         "poll.max_held", "cors.allowed_origins", "cors.max_age", "retention.notifications",
         "retention.notifications_per_channel", "retention.orders", "store.data_dir", "store.sync",
-        "store.max_bytes", "state.hot_bytes");
+        "store.max_bytes", "state.hot_bytes", "outbox.retry_min", "outbox.retry_max",
+        "odoo.connect_timeout", "odoo.reply_timeout", "reconcile.enabled", "reconcile.delay");
   }
 
   @Test
@@ -149,7 +152,40 @@ class SettingsTest {
     assertThat(moved).isEqualTo(new Settings(s.host(), 0, s.pathPrefix(), s.pollTimeout(),
         s.pollMaxHeld(), s.corsAllowedOrigins(), s.corsMaxAge(), s.maxBodyBytes(),
         s.maxJsonDepth(), s.notificationRetention(), s.notificationsPerChannel(),
-        s.orderRetention(), s.dataDir(), s.storeSync(), s.storeMaxBytes(), s.hotBytes()));
+        s.orderRetention(), s.dataDir(), s.storeSync(), s.storeMaxBytes(), s.hotBytes(),
+        s.outboxRetryMin(), s.outboxRetryMax(), s.odooConnectTimeout(), s.odooReplyTimeout(),
+        s.reconcileEnabled(), s.reconcileDelay(), s.odooBackends()));
+  }
+
+  @Test
+  void odooBackendsAreReadWithTheirDefaultsAndChecked() throws IOException {
+    Path file = write("""
+        odoo.shop.url = https://odoo.example.com/
+        odoo.shop.database = odoo
+        odoo.shop.login = possync
+        odoo.shop.password_env = SHOP_PW
+        """);
+
+    Settings s = Settings.load(file, Map.of("POSSYNC_ODOO_SHOP_LOGIN", "bridge"), Map.of());
+
+    assertThat(s.odooBackends()).containsExactly(new OdooBackend("shop",
+        "https://odoo.example.com", "odoo", "bridge", "SHOP_PW", "", "odoo"));
+    Path noPassword = write("""
+        odoo.shop.url = https://odoo.example.com
+        odoo.shop.database = odoo
+        odoo.shop.login = possync
+        """);
+    assertThatThrownBy(() -> Settings.load(noPassword, Map.of(), Map.of()))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("password_env").hasMessageContaining("password_file");
+    Path badUrl = write("""
+        odoo.shop.url = odoo.example.com
+        odoo.shop.database = odoo
+        odoo.shop.login = possync
+        odoo.shop.password_file = /etc/pw
+        """);
+    assertThatThrownBy(() -> Settings.load(badUrl, Map.of(), Map.of()))
+        .isInstanceOf(SettingsException.class).hasMessageContaining("odoo.shop.url");
   }
 
   private Path write(String text) throws IOException {
