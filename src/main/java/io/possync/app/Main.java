@@ -2,6 +2,7 @@ package io.possync.app;
 
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
+import io.possync.odoo.SerialFilterCheck;
 import io.possync.store.StoreException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 /** The {@code possync} command line. */
 @Command(name = "possync", mixinStandardHelpOptions = true, version = "PosSync 0.1.0",
     description = "Sync Server for Odoo POS terminals running pos_multi_session.",
-    subcommands = {Main.Serve.class},
+    subcommands = {Main.Serve.class, OutboxCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid command line or configuration"})
 public final class Main implements Callable<Integer> {
@@ -27,7 +28,12 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its settings (state names may be written in any case). */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   /** {@code possync serve}: runs the server until stopped. */
@@ -69,6 +75,12 @@ public final class Main implements Callable<Integer> {
       }
       if (dataDir != null) {
         flags.put("store.data_dir", dataDir);
+      }
+      // No Java object may ever be deserialized in this process (Odoo's answers included).
+      java.util.Optional<String> unsafe = SerialFilterCheck.check();
+      if (unsafe.isPresent()) {
+        System.err.println("possync: refusing to start: " + unsafe.get());
+        return 2;
       }
       for (String unknown : Settings.unknownEnvironment(System.getenv())) {
         System.err.println("possync: warning: environment variable " + unknown

@@ -3,11 +3,18 @@ package io.possync.app;
 import io.possync.bus.NotificationBus;
 import io.possync.config.Settings;
 import io.possync.http.PosSyncServer;
+import io.possync.odoo.OdooClientFactory;
+import io.possync.odoo.OdooConnection;
+import io.possync.odoo.OutboxWorker;
+import io.possync.odoo.XmlRpcOdooClient;
 import io.possync.store.GroupCommitter;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
 import io.possync.sync.SyncService;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -33,6 +40,7 @@ public final class PosSync implements AutoCloseable {
   private final GroupCommitter committer;
   private final SyncService sync;
   private final PosSyncServer server;
+  private final OutboxWorker outbox;
 
   /**
    * Opens the store and wires the node; nothing listens until {@link #start()}.
@@ -40,7 +48,18 @@ public final class PosSync implements AutoCloseable {
    * @throws io.possync.store.StoreException if the data directory cannot be used
    */
   public PosSync(Settings settings, Clock clock) {
+    this(settings, clock, System.getenv(), XmlRpcOdooClient::new);
+  }
+
+  /**
+   * @param env     where {@code odoo.<name>.password_env} variables are read
+   * @param clients makes the client of each configured Odoo backend
+   */
+  public PosSync(Settings settings, Clock clock, Map<String, String> env,
+      OdooClientFactory clients) {
     this.settings = settings;
+    OdooBackends odoo = OdooBackends.resolve(settings.odooBackends(),
+        settings.reconcileEnabled(), env);
     this.clock = clock;
     this.store = SqliteStore.open(settings.dataDir(), "power".equals(settings.storeSync())
         ? SqliteStore.SyncPolicy.POWER : SqliteStore.SyncPolicy.PROCESS, settings.storeMaxBytes());
@@ -62,14 +81,22 @@ public final class PosSync implements AutoCloseable {
       throw e;
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE);
-    this.sync = new SyncService(committer, store, clock, settings.orderRetention(),
+    this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
         settings.hotBytes());
     this.server = new PosSyncServer(settings, sync, bus, committer);
+    List<OutboxWorker.Backend> backends = new ArrayList<>();
+    for (OdooConnection c : odoo.connections()) {
+      backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),
+          settings.odooReplyTimeout())));
+    }
+    this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outboxRetryMin(),
+        settings.outboxRetryMax(), settings.reconcileDelay());
   }
 
   /** Starts listening and the periodic retention sweeps. */
   public PosSync start() throws Exception {
     server.start();
+    outbox.start();
     scheduler.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
     LOG.info("event=started host={} port={} path_prefix='{}' poll_timeout_s={} data_dir={}"
             + " sync={} last_notification_id={}",
@@ -103,6 +130,15 @@ public final class PosSync implements AutoCloseable {
     return sync;
   }
 
+  /** The Odoo write-back worker, for tests that drive it pass by pass. */
+  public OutboxWorker outbox() {
+    return outbox;
+  }
+
+  public Store store() {
+    return store;
+  }
+
   public GroupCommitter committer() {
     return committer;
   }
@@ -118,6 +154,7 @@ public final class PosSync implements AutoCloseable {
       bus.releaseAll(); // held polls get their (empty) answer instead of a dropped connection
       server.stop();
     } finally {
+      outbox.close();
       scheduler.shutdownNow();
       committer.close();
       store.close();

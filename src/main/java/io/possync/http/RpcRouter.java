@@ -17,6 +17,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,14 +58,16 @@ final class RpcRouter extends Handler.Abstract {
     String path = routePath(Request.getPathInContext(request));
     // Outside the prefix there is no route; Map.copyOf's map throws on a null key.
     Route route = path == null ? null : routes.get(path);
-    Content.Source.asByteArrayAsync(request, maxBodyBytes).whenComplete((body, readFailure) -> {
-      if (readFailure != null) {
-        // Over the limit without a Content-Length (chunked), or the client went away.
-        drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
-        return;
-      }
-      dispatch(request, response, callback, route, body);
-    });
+    // BLOCKING: dispatching may parse a large body and decide, so not on a selector thread.
+    Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(
+        Invocable.InvocationType.BLOCKING, (body, readFailure) -> {
+          if (readFailure != null) {
+            // Over the limit without a Content-Length (chunked), or the client went away.
+            drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
+            return;
+          }
+          dispatch(request, response, callback, route, body);
+        }));
     return true;
   }
 
