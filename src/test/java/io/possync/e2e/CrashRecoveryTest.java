@@ -7,8 +7,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.testing.RpcClient;
+import io.possync.testing.ServerProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -41,12 +41,12 @@ class CrashRecoveryTest {
   private static final int SESSIONS = 2;
   private static final int WORKERS_PER_SESSION = 3;
 
-  private Process server;
+  private ServerProcess server;
 
   @AfterEach
-  void stopServer() {
+  void stopServer() throws InterruptedException {
     if (server != null) {
-      server.destroyForcibly();
+      server.close();
     }
   }
 
@@ -75,7 +75,8 @@ class CrashRecoveryTest {
     Random random = new Random(seed);
     System.out.println("CrashRecoveryTest seed=" + seed + " kills=" + kills);
     Path dataDir = Files.createTempDirectory("possync-crash-");
-    int port = freePort();
+    int port = ServerProcess.freePort();
+    server = new ServerProcess(port, dataDir, List.of());
     RpcClient rpc = new RpcClient(URI.create("http://127.0.0.1:" + port),
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
 
@@ -85,8 +86,7 @@ class CrashRecoveryTest {
     int unexpectedRevisionErrors = 0;
 
     for (int round = 1; round <= kills + 1; round++) {
-      server = launch(port, dataDir);
-      awaitReady(rpc);
+      server.start();
       String ctx = "seed=" + seed + " round=" + round;
 
       // 1. Nothing acknowledged was lost.
@@ -158,7 +158,7 @@ class CrashRecoveryTest {
       Thread poller = new Thread(() -> pollUntilDead(rpc, seenByPoller));
       poller.start();
       Thread.sleep(50 + random.nextInt(400));
-      server.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
+      server.kill();
       stop.set(true);
       pool.shutdown();
       for (Future<Integer> f : results) {
@@ -288,40 +288,5 @@ class CrashRecoveryTest {
     p.addProperty("user_ID", 1);
     p.add("message", message);
     return p;
-  }
-
-  private static Process launch(int port, Path dataDir) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp",
-        System.getProperty("java.class.path"), "io.possync.app.Main", "serve",
-        "--host", "127.0.0.1", "--port", Integer.toString(port),
-        "--data-dir", dataDir.toString(), "--poll-timeout", "2");
-    pb.environment().remove("POSSYNC_CONFIG");
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(dataDir.resolve("server.log").toFile());
-    return pb.start();
-  }
-
-  private void awaitReady(RpcClient rpc) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      assertThat(server.isAlive()).as("server process alive").isTrue();
-      try {
-        rpc.call("/pos_longpolling/update",
-            JsonParser.parseString("{\"message\":\"PING\",\"pos_id\":98,\"db_name\":\"x\"}"));
-        return;
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw notYet;
-        }
-        Thread.sleep(50);
-      }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

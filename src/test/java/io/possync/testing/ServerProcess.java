@@ -1,0 +1,89 @@
+package io.possync.testing;
+
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * PosSync run as a separate process, the way {@code scripts/possync serve} runs it, so that tests
+ * can kill it with SIGKILL at any moment and start it again on the same port and data.
+ */
+public final class ServerProcess implements AutoCloseable {
+  private final int port;
+  private final Path dataDir;
+  private final List<String> extraArgs;
+  private Process process;
+
+  /**
+   * @param extraArgs further {@code serve} arguments, e.g. {@code --config FILE}
+   */
+  public ServerProcess(int port, Path dataDir, List<String> extraArgs) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.extraArgs = List.copyOf(extraArgs);
+  }
+
+  /** A port nothing listens on right now. */
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  public URI baseUri() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** Starts the process and waits until it answers a PING. */
+  public ServerProcess start() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Djdk.serialFilter=!*", "-cp",
+        System.getProperty("java.class.path"), "io.possync.app.Main", "serve",
+        "--host", "127.0.0.1", "--port", Integer.toString(port),
+        "--data-dir", dataDir.toString(), "--poll-timeout", "2"));
+    cmd.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().remove("POSSYNC_CONFIG");
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
+    process = pb.start();
+    RpcClient rpc = new RpcClient(baseUri(),
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("PosSync exited with " + process.exitValue()
+            + "; see " + dataDir.resolve("server.log"));
+      }
+      try {
+        rpc.call("/pos_longpolling/update",
+            JsonParser.parseString("{\"message\":\"PING\",\"pos_id\":98,\"db_name\":\"probe\"}"));
+        return this;
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw notYet;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, as a crash or a power cut of the process. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      kill();
+    }
+  }
+}
