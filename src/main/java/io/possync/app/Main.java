@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** The {@code possync} command line. */
 @Command(name = "possync", mixinStandardHelpOptions = true, version = "PosSync 0.1.0",
     description = "Sync Server for Odoo POS terminals running pos_multi_session.",
-    subcommands = {Main.Serve.class, OutboxCommand.class},
+    subcommands = {Main.Serve.class, OutboxCommand.class, TokenCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid command line or configuration"})
 public final class Main implements Callable<Integer> {
@@ -100,6 +100,9 @@ public final class Main implements Callable<Integer> {
         // Never start empty over state we cannot read: terminals would lose their orders.
         System.err.println("possync: refusing to start: " + e.getMessage());
         return 1;
+      } catch (SettingsException e) {
+        System.err.println("possync: " + e.getMessage());
+        return 2;
       }
       try {
         node.start();

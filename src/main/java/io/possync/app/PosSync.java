@@ -2,6 +2,7 @@ package io.possync.app;
 
 import io.possync.bus.NotificationBus;
 import io.possync.config.Settings;
+import io.possync.http.AccessTokens;
 import io.possync.http.PosSyncServer;
 import io.possync.odoo.OdooClientFactory;
 import io.possync.odoo.OdooConnection;
@@ -58,6 +59,7 @@ public final class PosSync implements AutoCloseable {
   public PosSync(Settings settings, Clock clock, Map<String, String> env,
       OdooClientFactory clients) {
     this.settings = settings;
+    Exposure.check(settings);
     OdooBackends odoo = OdooBackends.resolve(settings.odooBackends(),
         settings.reconcileEnabled(), env);
     this.clock = clock;
@@ -82,8 +84,9 @@ public final class PosSync implements AutoCloseable {
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE);
     this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
-        settings.hotBytes());
-    this.server = new PosSyncServer(settings, sync, bus, committer);
+        settings.hotBytes(), settings.access().maxLines());
+    this.server = new PosSyncServer(settings, sync, bus, committer, hash -> store.token(hash)
+        .map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(), t.revokedAt() != null)));
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
       backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),

@@ -4,6 +4,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Channel names as the POS and the reference server spell them: the JSON text of a three-string
@@ -19,11 +22,7 @@ public final class Channels {
 
   /** The canonical channel string the server publishes on, byte-equal to what the client builds. */
   public static String of(String dbname, String channelName, long posId) {
-    JsonArray a = new JsonArray(3);
-    a.add(dbname);
-    a.add(channelName);
-    a.add(Long.toString(posId));
-    return a.toString();
+    return text(List.of(dbname, channelName, Long.toString(posId)));
   }
 
   /**
@@ -32,22 +31,32 @@ public final class Channels {
    * as they are (they simply match nothing we publish).
    */
   public static String canonical(String requested) {
+    return parse(requested).map(Channels::text).orElse(requested);
+  }
+
+  /** The three parts of a channel string, if it is a three-string array. */
+  public static Optional<List<String>> parse(String channel) {
     try {
-      JsonElement e = JsonParser.parseString(requested);
+      JsonElement e = JsonParser.parseString(channel);
       if (e.isJsonArray() && e.getAsJsonArray().size() == 3) {
-        JsonArray in = e.getAsJsonArray();
-        JsonArray out = new JsonArray(3);
-        for (JsonElement part : in) {
+        List<String> parts = new ArrayList<>(3);
+        for (JsonElement part : e.getAsJsonArray()) {
           if (!part.isJsonPrimitive() || !((JsonPrimitive) part).isString()) {
-            return requested;
+            return Optional.empty();
           }
-          out.add(part.getAsString());
+          parts.add(part.getAsString());
         }
-        return out.toString();
+        return Optional.of(parts);
       }
     } catch (RuntimeException notJson) {
-      // fall through: an opaque name
+      // not a channel of ours
     }
-    return requested;
+    return Optional.empty();
+  }
+
+  private static String text(List<String> parts) {
+    JsonArray a = new JsonArray(3);
+    parts.forEach(a::add);
+    return a.toString();
   }
 }

@@ -42,7 +42,8 @@ public record Settings(
     Duration odooReplyTimeout,
     boolean reconcileEnabled,
     Duration reconcileDelay,
-    List<OdooBackend> odooBackends) {
+    List<OdooBackend> odooBackends,
+    AccessSettings access) {
 
   /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
   public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
@@ -78,6 +79,16 @@ public record Settings(
     d.put("odoo.reply_timeout", "60");
     d.put("reconcile.enabled", "false");
     d.put("reconcile.delay", "900");
+    d.put("auth.mode", "none");
+    d.put("auth.allow_insecure", "false");
+    d.put("auth.allowed_dbnames", "");
+    d.put("auth.odoo_url", "");
+    d.put("auth.session_cache", "60");
+    d.put("limits.channels_per_poll", "16");
+    d.put("limits.held_polls_per_address", "256");
+    d.put("limits.lines_per_order", "2000");
+    d.put("limits.requests_per_second", "1000");
+    d.put("http.trust_forwarded", "false");
     return d;
   }
 
@@ -196,7 +207,31 @@ public record Settings(
         seconds(v, "odoo.reply_timeout", 1, 3600),
         bool(v, "reconcile.enabled"),
         seconds(v, "reconcile.delay", 1, 30 * 86_400),
-        backends(v));
+        backends(v),
+        access(v));
+  }
+
+  private static AccessSettings access(Map<String, String> v) {
+    String mode = v.get("auth.mode").toLowerCase(Locale.ROOT);
+    if (!List.of(AccessSettings.NONE, AccessSettings.TOKEN, AccessSettings.ODOO_SESSION)
+        .contains(mode)) {
+      throw new SettingsException("auth.mode must be none, token or odoo-session, not '"
+          + v.get("auth.mode") + "'");
+    }
+    String odooUrl = v.get("auth.odoo_url").replaceAll("/+$", "");
+    if (mode.equals(AccessSettings.ODOO_SESSION) && !odooUrl.matches("https?://[^\\s]+")) {
+      throw new SettingsException("auth.mode=odoo-session needs auth.odoo_url, the Odoo server"
+          + " whose session cookies are checked (e.g. http://127.0.0.1:8069)");
+    }
+    String dbnames = v.get("auth.allowed_dbnames");
+    return new AccessSettings(mode, bool(v, "auth.allow_insecure"),
+        dbnames.isEmpty() ? List.of() : List.of(dbnames.split("\\s*,\\s*")), odooUrl,
+        seconds(v, "auth.session_cache", 1, 3600),
+        integer(v, "limits.channels_per_poll", 1, 1000),
+        integer(v, "limits.held_polls_per_address", 1, 1_000_000),
+        integer(v, "limits.lines_per_order", 1, 1_000_000),
+        integer(v, "limits.requests_per_second", 0, 1_000_000),
+        bool(v, "http.trust_forwarded"));
   }
 
   private static boolean bool(Map<String, String> v, String key) {
@@ -287,7 +322,7 @@ public record Settings(
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
-        odooBackends);
+        odooBackends, access);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

@@ -21,9 +21,10 @@ final class PingRoute implements Route {
   }
 
   @Override
-  public CompletableFuture<String> call(JsonObject params) {
+  public CompletableFuture<String> call(JsonObject params, Caller caller) {
     String db = Params.string(params, "db_name"); // with an underscore, unlike the update route
     long posId = Params.integer(params, "pos_id");
+    caller.grant().requireDb(db);
     // Through the store like every notification, so its id is durable before anyone sees it.
     return sink.accept(new Outcome(new JsonPrimitive(1),
         List.of(new Outgoing(Channels.of(db, Channels.LONGPOLLING, posId), "\"PONG\""))))

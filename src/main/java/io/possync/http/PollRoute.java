@@ -7,6 +7,8 @@ import io.possync.bus.Notification;
 import io.possync.bus.NotificationBus;
 import io.possync.bus.PollLimitException;
 import io.possync.sync.Json;
+import io.possync.sync.MultiSessionKey;
+import java.util.function.BiPredicate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,17 +21,32 @@ import java.util.concurrent.CompletableFuture;
 final class PollRoute implements Route {
   private final NotificationBus bus;
   private final Duration timeout;
+  private final int maxChannels;
+  private final RequestLimits limits;
+  private final BiPredicate<MultiSessionKey, Long> isTerminalOf;
 
-  PollRoute(NotificationBus bus, Duration timeout) {
+  /**
+   * @param isTerminalOf whether a POS id is registered in a multi-session (token-bound polls
+   *                     may only ask the channels of their own terminals)
+   */
+  PollRoute(NotificationBus bus, Duration timeout, int maxChannels, RequestLimits limits,
+      BiPredicate<MultiSessionKey, Long> isTerminalOf) {
     this.bus = bus;
     this.timeout = timeout;
+    this.maxChannels = maxChannels;
+    this.limits = limits;
+    this.isTerminalOf = isTerminalOf;
   }
 
   @Override
-  public CompletableFuture<String> call(JsonObject params) {
+  public CompletableFuture<String> call(JsonObject params, Caller caller) {
     JsonElement rawChannels = params.get("channels");
     if (rawChannels == null || !rawChannels.isJsonArray()) {
       throw new RpcException(RpcError.invalidParams("parameter 'channels' must be an array"));
+    }
+    if (rawChannels.getAsJsonArray().size() > maxChannels) {
+      throw new RpcException(RpcError.invalidParams("a poll may ask at most " + maxChannels
+          + " channels (limits.channels_per_poll)"));
     }
     // Odoo fails the whole poll on a non-string channel; we skip it instead (D12, §4.5).
     List<String> channels = new ArrayList<>();
@@ -40,20 +57,34 @@ final class PollRoute implements Route {
         echoed.add(c);
       }
     }
+    Grant grant = caller.grant();
+    for (String c : channels) {
+      grant.requireChannel(c, (db, pos) ->
+          isTerminalOf.test(new MultiSessionKey(db, grant.multiSessionId()), pos));
+    }
     long last = Params.integer(params, "last");
     JsonElement options = params.get("options");
     boolean peek = options != null && options.isJsonObject()
         && Json.truthy(options.getAsJsonObject().get("peek"));
 
+    if (!limits.holdPoll(caller.address())) {
+      throw new RpcException(RpcError.tooManyPolls("too many polls held for one address"
+          + " (limits.held_polls_per_address)"));
+    }
     CompletableFuture<String> answer = new CompletableFuture<>();
     Runnable cancel;
     try {
       cancel = bus.poll(channels, last, peek, timeout, notifications ->
           answer.complete(peek ? peekResult(notifications, echoed) : list(notifications)));
-    } catch (PollLimitException e) {
-      throw new RpcException(RpcError.tooManyPolls(e.getMessage()));
+    } catch (RuntimeException e) {
+      limits.releasePoll(caller.address());
+      if (e instanceof PollLimitException) {
+        throw new RpcException(RpcError.tooManyPolls(e.getMessage()));
+      }
+      throw e;
     }
     answer.whenComplete((r, failure) -> {
+      limits.releasePoll(caller.address());
       if (failure != null) {
         cancel.run(); // the client went away: unpark now rather than at the timeout
       }

@@ -1,11 +1,16 @@
 package io.possync.http;
 
 import io.possync.bus.NotificationBus;
+import io.possync.config.AccessSettings;
 import io.possync.config.Settings;
 import io.possync.sync.OutcomeSink;
 import io.possync.sync.SyncService;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -21,8 +26,11 @@ public final class PosSyncServer {
   private final Server server;
   private final ServerConnector connector;
 
+  /**
+   * @param tokens finds a capability token by the hash of its secret (auth.mode=token)
+   */
   public PosSyncServer(Settings settings, SyncService sync, NotificationBus bus,
-      OutcomeSink sink) {
+      OutcomeSink sink, Function<String, Optional<AccessTokens.Binding>> tokens) {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("possync-http");
     server = new Server(threads);
@@ -31,6 +39,11 @@ public final class PosSyncServer {
     // Empty path segments arrive when sync_server ends in a slash; the router folds them.
     http.setUriCompliance(UriCompliance.DEFAULT.with("possync",
         UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
+    if (settings.access().trustForwarded()) {
+      // Behind the site's reverse proxy every request comes from the proxy: per-address limits
+      // and refusal logs need the client's address from its headers.
+      http.addCustomizer(new ForwardedRequestCustomizer());
+    }
     connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
@@ -39,11 +52,21 @@ public final class PosSyncServer {
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
 
+    AccessSettings a = settings.access();
+    RequestLimits limits = new RequestLimits(a.maxRequestsPerSecond(), a.maxHeldPerAddress());
+    Set<String> dbnames = Set.copyOf(a.allowedDbnames());
+    AccessControl access = switch (a.mode()) {
+      case AccessSettings.TOKEN -> new TokenAccess(tokens, dbnames);
+      case AccessSettings.ODOO_SESSION ->
+          new OdooSessionAccess(a.odooUrl(), a.sessionCache(), dbnames);
+      default -> new OpenAccess(dbnames);
+    };
     RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
         UPDATE_PATH, new UpdateRoute(sync),
-        POLL_PATH, new PollRoute(bus, settings.pollTimeout()),
+        POLL_PATH, new PollRoute(bus, settings.pollTimeout(), a.maxChannels(), limits,
+            sync::isTerminalOf),
         PING_PATH, new PingRoute(sink)),
-        settings.maxBodyBytes(), settings.maxJsonDepth());
+        settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits);
     server.setHandler(new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router));
     // Held polls are answered before stopping (PosSync.close); idle keep-alive connections need
     // no grace period.

@@ -28,6 +28,16 @@ public record RpcError(int httpStatus, int code, String message, String name, St
         detail);
   }
 
+  /** Refused by the access rules; HTTP 403 puts the POS in its offline state like a refusal should. */
+  static RpcError forbidden(String detail) {
+    return new RpcError(403, 403, "403: Forbidden", "werkzeug.exceptions.Forbidden", detail);
+  }
+
+  static RpcError tooManyRequests(String detail) {
+    return new RpcError(429, 429, "429: Too Many Requests", "werkzeug.exceptions.TooManyRequests",
+        detail);
+  }
+
   static RpcError tooManyPolls(String detail) {
     return new RpcError(200, 200, "Odoo Server Error", "possync.exceptions.TooManyPolls", detail);
   }

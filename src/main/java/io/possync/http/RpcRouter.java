@@ -36,12 +36,17 @@ final class RpcRouter extends Handler.Abstract {
   private final Map<String, Route> routes;
   private final int maxBodyBytes;
   private final int maxDepth;
+  private final AccessControl access;
+  private final RequestLimits limits;
 
-  RpcRouter(String pathPrefix, Map<String, Route> routes, int maxBodyBytes, int maxDepth) {
+  RpcRouter(String pathPrefix, Map<String, Route> routes, int maxBodyBytes, int maxDepth,
+      AccessControl access, RequestLimits limits) {
     this.pathPrefix = pathPrefix;
     this.routes = Map.copyOf(routes);
     this.maxBodyBytes = maxBodyBytes;
     this.maxDepth = maxDepth;
+    this.access = access;
+    this.limits = limits;
   }
 
   @Override
@@ -55,9 +60,30 @@ final class RpcRouter extends Handler.Abstract {
       drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
       return true;
     }
+    String address = Request.getRemoteAddr(request);
+    if (!limits.admit(address, System.currentTimeMillis())) {
+      limits.logRefusal(address, "over limits.requests_per_second");
+      drainThen(request, () -> send(response, callback, JsonNull.INSTANCE,
+          RpcError.tooManyRequests("Too many requests from this address; slow down.")));
+      return true;
+    }
     String path = routePath(Request.getPathInContext(request));
-    // Outside the prefix there is no route; Map.copyOf's map throws on a null key.
-    Route route = path == null ? null : routes.get(path);
+    Route route = null;
+    Caller caller = null;
+    if (path != null) { // outside the prefix there is no route (404 below)
+      try {
+        AccessControl.Admission admission =
+            access.admit(path, request.getHeaders().get(HttpHeader.COOKIE));
+        route = routes.get(admission.route());
+        caller = new Caller(address, admission.grant());
+      } catch (RpcException refused) {
+        limits.logRefusal(address, refused.error.detail());
+        drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, refused.error));
+        return true;
+      }
+    }
+    Route chosen = route;
+    Caller who = caller;
     // BLOCKING: dispatching may parse a large body and decide, so not on a selector thread.
     Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(
         Invocable.InvocationType.BLOCKING, (body, readFailure) -> {
@@ -66,13 +92,13 @@ final class RpcRouter extends Handler.Abstract {
             drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
             return;
           }
-          dispatch(request, response, callback, route, body);
+          dispatch(request, response, callback, chosen, who, body);
         }));
     return true;
   }
 
   private void dispatch(Request request, Response response, Callback callback, Route route,
-      byte[] body) {
+      Caller caller, byte[] body) {
     JsonElement id = JsonNull.INSTANCE;
     try {
       JsonRpcBody.Call call = JsonRpcBody.parse(body, maxDepth);
@@ -81,7 +107,7 @@ final class RpcRouter extends Handler.Abstract {
         send(response, callback, id, RpcError.notFound());
         return;
       }
-      CompletableFuture<String> result = route.call(call.params());
+      CompletableFuture<String> result = route.call(call.params(), caller);
       request.addFailureListener(failure -> result.cancel(false));
       JsonElement answerId = id;
       result.whenComplete((json, failure) -> {
@@ -95,6 +121,9 @@ final class RpcRouter extends Handler.Abstract {
       });
     } catch (RuntimeException e) {
       JsonElement known = e instanceof RpcException r && r.id != null ? r.id : id;
+      if (e instanceof RpcException r && r.error.httpStatus() == 403) {
+        limits.logRefusal(caller.address(), r.error.detail());
+      }
       send(response, callback, known, toError(e));
     }
   }

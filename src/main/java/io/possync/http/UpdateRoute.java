@@ -15,13 +15,14 @@ final class UpdateRoute implements Route {
   }
 
   @Override
-  public CompletableFuture<String> call(JsonObject params) {
+  public CompletableFuture<String> call(JsonObject params, Caller caller) {
     // Unknown extra params are ignored (the reference would fail on them, §3.1).
     UpdateRequest request = new UpdateRequest(
         Params.string(params, "dbname"),
         Params.integer(params, "multi_session_id"),
         Params.integer(params, "user_ID"),
         Params.object(params, "message"));
+    caller.grant().requireUpdate(request.dbname(), request.multiSessionId(), request.userId());
     return sync.update(request).thenApply(Json::write);
   }
 }

@@ -27,6 +27,14 @@ public final class OutboxAdmin implements AutoCloseable {
    * @throws StoreException if there is no PosSync database with an outbox in {@code dataDir}
    */
   public static OutboxAdmin open(Path dataDir) {
+    return new OutboxAdmin(openDirect(dataDir));
+  }
+
+  /**
+   * A connection to the database of a data directory, beside a running server (no lock file),
+   * for the operator's commands; the schema must be this version's.
+   */
+  static Connection openDirect(Path dataDir) {
     Path file = dataDir.resolve(SqliteStore.DB_FILE);
     if (!Files.isRegularFile(file)) {
       throw new StoreException("no PosSync database in " + dataDir.toAbsolutePath()
@@ -37,13 +45,14 @@ public final class OutboxAdmin implements AutoCloseable {
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA busy_timeout = 5000");
         try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
-          if (!rs.next() || rs.getInt(1) < 2) {
+          if (!rs.next() || rs.getInt(1) < SqliteStore.SCHEMA_VERSION) {
             c.close();
-            throw new StoreException(file + " has no outbox yet; start this PosSync version once");
+            throw new StoreException(file + " was written by an older PosSync; start this"
+                + " version once to upgrade it");
           }
         }
       }
-      return new OutboxAdmin(c);
+      return c;
     } catch (SQLException e) {
       throw new StoreException("cannot open " + file + ": " + e.getMessage(), e);
     }

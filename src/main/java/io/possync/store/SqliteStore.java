@@ -37,7 +37,7 @@ import java.util.Optional;
  */
 public final class SqliteStore implements Store {
   /** Version of the schema this code writes; older files are migrated at start. */
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
   static final String DB_FILE = "possync.db";
 
   /** How hard a commit is made durable. */
@@ -175,6 +175,15 @@ public final class SqliteStore implements Store {
       s.execute("CREATE TABLE outbox_pauses (dbname TEXT PRIMARY KEY, reason TEXT NOT NULL,"
           + " credentials TEXT NOT NULL, since INTEGER NOT NULL)");
       s.execute("PRAGMA user_version = 2");
+      s.execute("COMMIT");
+    }
+    if (version < 3) {
+      // Version 3: capability tokens for auth.mode=token, stored hashed.
+      s.execute("BEGIN IMMEDIATE");
+      s.execute("CREATE TABLE tokens (hash TEXT PRIMARY KEY, dbname TEXT NOT NULL,"
+          + " ms_id INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL,"
+          + " revoked_at INTEGER)");
+      s.execute("PRAGMA user_version = 3");
       s.execute("COMMIT");
     }
   }
@@ -507,6 +516,36 @@ public final class SqliteStore implements Store {
       rollbackQuietly();
       throw new StoreException("cannot record the outbox pause: " + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public Optional<AccessToken> token(String hash) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement(TOKEN_SELECT + " WHERE hash = ?")) {
+        p.setString(1, hash);
+        List<AccessToken> found = tokenRows(p);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+      } catch (SQLException e) {
+        throw new StoreException("cannot read tokens: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  static final String TOKEN_SELECT =
+      "SELECT hash, dbname, ms_id, label, created_at, revoked_at FROM tokens";
+
+  static List<AccessToken> tokenRows(PreparedStatement p) throws SQLException {
+    List<AccessToken> out = new ArrayList<>();
+    try (ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        long revoked = rs.getLong(6);
+        Long revokedAt = rs.wasNull() ? null : revoked;
+        String hash = rs.getString(1);
+        out.add(new AccessToken(hash.substring(0, 12), hash, rs.getString(2), rs.getLong(3),
+            rs.getString(4), rs.getLong(5), revokedAt));
+      }
+    }
+    return out;
   }
 
   static final String OUTBOX_SELECT = "SELECT id, dbname, uid, kind, pos_reference, payload,"

@@ -54,6 +54,9 @@ public interface Store extends StateLoader, AutoCloseable {
    */
   void purge(long notificationsBefore, long runStartedBefore);
 
+  /** The token with this hash, revoked or not. */
+  Optional<AccessToken> token(String hash);
+
   @Override
   void close();
 }

@@ -36,6 +36,7 @@ public final class SyncService {
   private final OutcomeSink sink;
   private final StateLoader loader;
   private final OutboxPolicy outboxPolicy;
+  private final int maxLines;
   private final Clock clock;
   private final Duration orderRetention;
   /** Hot multi-sessions; cold ones are evicted and reloaded from the store on demand. */
@@ -61,6 +62,15 @@ public final class SyncService {
    */
   public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
       Duration orderRetention, long hotBytes) {
+    this(sink, loader, outboxPolicy, clock, orderRetention, hotBytes, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param maxLines most lines one order may carry (limits.lines_per_order)
+   */
+  public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
+      Duration orderRetention, long hotBytes, int maxLines) {
+    this.maxLines = maxLines;
     this.sink = sink;
     this.loader = loader;
     this.outboxPolicy = outboxPolicy;
@@ -213,6 +223,20 @@ public final class SyncService {
     }
   }
 
+  /**
+   * Whether the POS config {@code posId} is registered in this multi-session (it registers with
+   * its first sync_all, before it polls). Asks the store for terminals not in memory.
+   */
+  public boolean isTerminalOf(MultiSessionKey key, long posId) {
+    TerminalKey tk = new TerminalKey(key.dbname(), posId);
+    Terminal t = terminals.get(tk);
+    if (t != null) {
+      return t.home.equals(key);
+    }
+    return loader.loadTerminal(tk).map(row -> row.multiSessionId() == key.multiSessionId())
+        .orElse(false);
+  }
+
   /** Number of multi-sessions held in memory. */
   public long multiSessionCount() {
     sessions.cleanUp();
@@ -223,11 +247,12 @@ public final class SyncService {
    * Checks what the action will read before any state is touched, so that a malformed message
    * neither changes nor creates anything (the actions read the same keys again).
    */
-  private static void validate(String action, JsonObject message, JsonObject data) {
+  private void validate(String action, JsonObject message, JsonObject data) {
     switch (action) {
       case "update_order" -> {
         requireString(data, "uid", "message.data.uid");
         clientRevision(data);
+        requireLineCount(data);
       }
       case "sync_all" -> Json.requireId(data.get("pos_id"), "message.data.pos_id");
       case "remove_order" -> {
@@ -239,9 +264,18 @@ public final class SyncService {
           requireString(paidData, "uid", "order_data.data.uid");
           clientRevision(paidData);
           optionalId(paidData, "run_ID");
+          requireLineCount(paidData);
         }
       }
       default -> { }
+    }
+  }
+
+  private void requireLineCount(JsonObject data) {
+    JsonElement lines = data.get("lines");
+    if (lines != null && lines.isJsonArray() && lines.getAsJsonArray().size() > maxLines) {
+      throw new InvalidMessageException("an order may have at most " + maxLines
+          + " lines (limits.lines_per_order)");
     }
   }
 

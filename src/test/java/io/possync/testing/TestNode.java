@@ -32,6 +32,8 @@ public final class TestNode implements AutoCloseable {
     values.put("http.host", "127.0.0.1");
     values.put("http.port", "0");
     values.put("poll.timeout", "2");
+    // Tests hammer one node from one address; the rate limit has its own test.
+    values.put("limits.requests_per_second", "0");
     values.putAll(overrides);
     if (values.containsKey("store.data_dir")) {
       dataDir = Path.of(values.get("store.data_dir"));
