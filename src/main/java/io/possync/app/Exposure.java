@@ -22,7 +22,9 @@ final class Exposure {
     if (!AccessSettings.NONE.equals(a.mode())) {
       return;
     }
-    if (isLoopback(settings.host())) {
+    boolean loopback = isLoopback(settings.host())
+        && (!settings.tls().enabled() || isLoopback(settings.tls().host()));
+    if (loopback) {
       LOG.warn("event=auth_none host={} note=\"anyone who can reach this address can read and"
           + " change every order; fine for loopback only\"", settings.host());
       return;

@@ -83,33 +83,34 @@ public final class Main implements Callable<Integer> {
         System.err.println("possync: refusing to start: " + unsafe.get());
         return 2;
       }
-      for (String unknown : Settings.unknownEnvironment(System.getenv())) {
-        System.err.println("possync: warning: environment variable " + unknown
-            + " names no setting and is ignored");
-      }
       Settings settings;
       try {
         settings = Settings.load(config, System.getenv(), flags);
       } catch (SettingsException e) {
+        warnAboutUnknown(Settings.unknownEnvironment(System.getenv()));
         System.err.println("possync: " + e.getMessage());
         return 2;
       }
+      // After loading: a variable named by tls.keystore_password_env may look like a setting's.
+      warnAboutUnknown(Settings.unknownEnvironment(System.getenv(), settings));
       PosSync node;
       try {
         node = new PosSync(settings, Clock.systemUTC());
+      } catch (SettingsException e) {
+        // A password or the HTTPS certificate could not be read, or auth.mode=none off loopback.
+        System.err.println("possync: " + e.getMessage());
+        return 2;
       } catch (StoreException e) {
         // Never start empty over state we cannot read: terminals would lose their orders.
         System.err.println("possync: refusing to start: " + e.getMessage());
         return 1;
-      } catch (SettingsException e) {
-        System.err.println("possync: " + e.getMessage());
-        return 2;
       }
       try {
         node.start();
       } catch (Exception e) {
-        System.err.println("possync: cannot start on " + settings.host() + ":" + settings.port()
-            + ": " + e.getMessage());
+        String where = settings.host() + ":" + settings.port() + (settings.tls().enabled()
+            ? " and " + settings.tls().host() + ":" + settings.tls().port() + " (HTTPS)" : "");
+        System.err.println("possync: cannot start on " + where + ": " + e.getMessage());
         node.close();
         return 1;
       }
@@ -122,6 +123,13 @@ public final class Main implements Callable<Integer> {
       }, "possync-shutdown"));
       node.join();
       return 0;
+    }
+
+    private static void warnAboutUnknown(java.util.List<String> variables) {
+      for (String unknown : variables) {
+        System.err.println("possync: warning: environment variable " + unknown
+            + " names no setting and is ignored");
+      }
     }
   }
 }

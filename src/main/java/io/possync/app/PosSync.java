@@ -4,6 +4,7 @@ import io.possync.bus.NotificationBus;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
 import io.possync.http.PosSyncServer;
+import io.possync.http.ServerCertificate;
 import io.possync.odoo.OdooClientFactory;
 import io.possync.odoo.OdooConnection;
 import io.possync.odoo.OutboxWorker;
@@ -47,13 +48,16 @@ public final class PosSync implements AutoCloseable {
    * Opens the store and wires the node; nothing listens until {@link #start()}.
    *
    * @throws io.possync.store.StoreException if the data directory cannot be used
+   * @throws io.possync.config.SettingsException naming the setting when a password or the HTTPS
+   *     certificate cannot be read
    */
   public PosSync(Settings settings, Clock clock) {
     this(settings, clock, System.getenv(), XmlRpcOdooClient::new);
   }
 
   /**
-   * @param env     where {@code odoo.<name>.password_env} variables are read
+   * @param env     where {@code odoo.<name>.password_env} and {@code tls.keystore_password_env}
+   *                are read
    * @param clients makes the client of each configured Odoo backend
    */
   public PosSync(Settings settings, Clock clock, Map<String, String> env,
@@ -62,6 +66,14 @@ public final class PosSync implements AutoCloseable {
     Exposure.check(settings);
     OdooBackends odoo = OdooBackends.resolve(settings.odooBackends(),
         settings.reconcileEnabled(), env);
+    // Read before the store is opened: a bad certificate stops the start with nothing to undo.
+    ServerCertificate certificate = null;
+    if (settings.tls().enabled()) {
+      certificate = ServerCertificate.load(settings.tls(), env);
+    } else if (settings.tls().hasCertificateSettings()) {
+      LOG.warn("event=tls_off message='tls.port is 0: no HTTPS listener, the tls.* certificate"
+          + " settings are not used'");
+    }
     this.clock = clock;
     this.store = SqliteStore.open(settings.dataDir(), "power".equals(settings.storeSync())
         ? SqliteStore.SyncPolicy.POWER : SqliteStore.SyncPolicy.PROCESS, settings.storeMaxBytes());
@@ -85,8 +97,9 @@ public final class PosSync implements AutoCloseable {
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE);
     this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
         settings.hotBytes(), settings.access().maxLines());
-    this.server = new PosSyncServer(settings, sync, bus, committer, hash -> store.token(hash)
-        .map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(), t.revokedAt() != null)));
+    this.server = new PosSyncServer(settings, certificate, sync, bus, committer, hash -> store
+        .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
+            t.revokedAt() != null)));
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
       backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),
@@ -101,10 +114,12 @@ public final class PosSync implements AutoCloseable {
     server.start();
     outbox.start();
     scheduler.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
-    LOG.info("event=started host={} port={} path_prefix='{}' poll_timeout_s={} data_dir={}"
-            + " sync={} last_notification_id={}",
-        settings.host(), server.port(), settings.pathPrefix(), settings.pollTimeout().toSeconds(),
-        settings.dataDir().toAbsolutePath(), settings.storeSync(), bus.lastId());
+    LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
+            + " poll_timeout_s={} data_dir={} sync={} last_notification_id={}",
+        settings.host(), server.port(), settings.tls().enabled() ? settings.tls().host() : "-",
+        settings.tls().enabled() ? server.tlsPort() : "-", settings.pathPrefix(),
+        settings.pollTimeout().toSeconds(), settings.dataDir().toAbsolutePath(),
+        settings.storeSync(), bus.lastId());
     return this;
   }
 
@@ -123,6 +138,11 @@ public final class PosSync implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** The HTTPS port actually bound, or 0 when there is no HTTPS listener. */
+  public int tlsPort() {
+    return server.tlsPort();
   }
 
   public NotificationBus bus() {

@@ -43,7 +43,8 @@ public record Settings(
     boolean reconcileEnabled,
     Duration reconcileDelay,
     List<OdooBackend> odooBackends,
-    AccessSettings access) {
+    AccessSettings access,
+    TlsSettings tls) {
 
   /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
   public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
@@ -62,6 +63,13 @@ public record Settings(
     d.put("http.path_prefix", "");
     d.put("http.max_body_bytes", "8388608");
     d.put("http.max_json_depth", "128");
+    d.put("tls.port", "0");
+    d.put("tls.host", "");
+    d.put("tls.keystore_file", "");
+    d.put("tls.keystore_password_env", "");
+    d.put("tls.keystore_password_file", "");
+    d.put("tls.cert_file", "");
+    d.put("tls.key_file", "");
     d.put("poll.timeout", "50");
     d.put("poll.max_held", "20000");
     d.put("cors.allowed_origins", "*");
@@ -156,6 +164,18 @@ public record Settings(
         .sorted().toList();
   }
 
+  /**
+   * Like {@link #unknownEnvironment(Map)}, except for the variables the settings name as holding a
+   * secret ({@code tls.keystore_password_env}, {@code odoo.<name>.password_env}): those are
+   * expected, whatever their names.
+   */
+  public static List<String> unknownEnvironment(Map<String, String> env, Settings settings) {
+    java.util.Set<String> secrets = new java.util.HashSet<>();
+    secrets.add(settings.tls().keystorePasswordEnv());
+    settings.odooBackends().forEach(b -> secrets.add(b.passwordEnv()));
+    return unknownEnvironment(env).stream().filter(k -> !secrets.contains(k)).toList();
+  }
+
   /** The environment variable that overrides {@code key}. */
   public static String envName(String key) {
     return "POSSYNC_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
@@ -184,9 +204,10 @@ public record Settings(
     if (host.isEmpty()) {
       throw new SettingsException("http.host must not be empty");
     }
+    int port = integer(v, "http.port", 0, 65535);
     return new Settings(
         host,
-        integer(v, "http.port", 0, 65535),
+        port,
         prefix,
         seconds(v, "poll.timeout", 1, 3600),
         integer(v, "poll.max_held", 1, 10_000_000),
@@ -208,7 +229,8 @@ public record Settings(
         bool(v, "reconcile.enabled"),
         seconds(v, "reconcile.delay", 1, 30 * 86_400),
         backends(v),
-        access(v));
+        access(v),
+        tls(v, host, port));
   }
 
   private static AccessSettings access(Map<String, String> v) {
@@ -232,6 +254,52 @@ public record Settings(
         integer(v, "limits.lines_per_order", 1, 1_000_000),
         integer(v, "limits.requests_per_second", 0, 1_000_000),
         bool(v, "http.trust_forwarded"));
+  }
+
+  private static TlsSettings tls(Map<String, String> v, String httpHost, int httpPort) {
+    int port = integer(v, "tls.port", 0, 65535);
+    String host = v.get("tls.host").isEmpty() ? httpHost : v.get("tls.host");
+    TlsSettings tls = new TlsSettings(port != 0, port, host, v.get("tls.keystore_file"),
+        v.get("tls.keystore_password_env"), v.get("tls.keystore_password_file"),
+        v.get("tls.cert_file"), v.get("tls.key_file"));
+    // Off is off: certificate settings may stay in place while tls.port is 0.
+    return tls.enabled() ? checked(tls, httpPort) : tls;
+  }
+
+  /**
+   * Checks that an enabled HTTPS listener names exactly one certificate form. The files are read
+   * at start ({@code io.possync.http.ServerCertificate}), not here.
+   */
+  private static TlsSettings checked(TlsSettings tls, int httpPort) {
+    if (tls.port() != 0 && tls.port() == httpPort) {
+      throw new SettingsException("tls.port must differ from http.port (both are " + httpPort
+          + ")");
+    }
+    boolean pem = !tls.certFile().isEmpty() || !tls.keyFile().isEmpty();
+    if (tls.usesKeystore() && pem) {
+      throw new SettingsException("set either tls.keystore_file (PKCS12) or tls.cert_file and"
+          + " tls.key_file (PEM), not both");
+    }
+    if (tls.usesKeystore()) {
+      if (tls.keystorePasswordEnv().isEmpty() == tls.keystorePasswordFile().isEmpty()) {
+        throw new SettingsException("set exactly one of tls.keystore_password_env and"
+            + " tls.keystore_password_file (the password never goes in this file)");
+      }
+      return tls;
+    }
+    if (!tls.keystorePasswordEnv().isEmpty() || !tls.keystorePasswordFile().isEmpty()) {
+      throw new SettingsException("tls.keystore_password_env and tls.keystore_password_file go"
+          + " with tls.keystore_file; the PEM key in tls.key_file has no password");
+    }
+    if (!pem) {
+      throw new SettingsException("tls.port is set, so set either tls.keystore_file (PKCS12) or"
+          + " tls.cert_file and tls.key_file (PEM)");
+    }
+    if (tls.certFile().isEmpty() || tls.keyFile().isEmpty()) {
+      throw new SettingsException("set both tls.cert_file (the certificate chain) and"
+          + " tls.key_file (its private key)");
+    }
+    return tls;
   }
 
   private static boolean bool(Map<String, String> v, String key) {
@@ -322,7 +390,22 @@ public record Settings(
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
-        odooBackends, access);
+        odooBackends, access, tls);
+  }
+
+  /**
+   * A copy with the HTTPS listener on another port, 0 for one the OS chooses (tests and the bench
+   * read the real one); the certificate settings are checked as for a configured {@code tls.port}.
+   */
+  public Settings withTlsPort(int newPort) {
+    TlsSettings moved = checked(new TlsSettings(true, newPort, tls.host(), tls.keystoreFile(),
+        tls.keystorePasswordEnv(), tls.keystorePasswordFile(), tls.certFile(), tls.keyFile()),
+        port);
+    return new Settings(host, port, pathPrefix, pollTimeout, pollMaxHeld, corsAllowedOrigins,
+        corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
+        orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
+        outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
+        odooBackends, access, moved);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

@@ -36,6 +36,7 @@ class SettingsTest {
     assertThat(s.odooBackends()).isEmpty();
     assertThat(Settings.DEFAULTS.keySet()).startsWith("http.host", "http.port",
         "http.path_prefix");
+    assertThat(s.tls().enabled()).isFalse();
   }
 
   @Test
@@ -153,6 +154,112 @@ class SettingsTest {
     assertThat(moved.port()).isZero();
     assertThat(moved.pathPrefix()).isEqualTo("/msync");
     assertThat(moved.withPort(s.port())).isEqualTo(s);
+  }
+
+  /** conf/possync.properties is the reference: every key, each with its default, nothing else. */
+  @Test
+  void referenceFileDocumentsEveryKeyWithItsDefault() throws IOException {
+    java.util.Properties reference = new java.util.Properties();
+    try (var in = Files.newBufferedReader(Path.of("conf/possync.properties"))) {
+      reference.load(in);
+    }
+    Map<String, String> documented = new java.util.HashMap<>();
+    reference.stringPropertyNames().forEach(k -> documented.put(k, reference.getProperty(k)
+        .strip()));
+
+    assertThat(documented).isEqualTo(Settings.DEFAULTS);
+  }
+
+  @Test
+  void httpsListenerIsOffByDefaultAndListensWhereHttpDoes() {
+    Settings off = Settings.load(null, Map.of(), Map.of("http.host", "10.0.0.5",
+        "tls.cert_file", "/etc/possync/cert.pem")); // kept in place while tls.port is 0
+
+    assertThat(off.tls().enabled()).isFalse();
+    assertThat(off.tls().host()).isEqualTo("10.0.0.5");
+
+    Settings pem = Settings.load(null, Map.of("POSSYNC_TLS_PORT", "8443",
+        "POSSYNC_TLS_KEY_FILE", "/etc/possync/key.pem"), Map.of("http.host", "10.0.0.5",
+        "tls.cert_file", "/etc/possync/cert.pem"));
+    assertThat(pem.tls()).isEqualTo(new TlsSettings(true, 8443, "10.0.0.5", "", "", "",
+        "/etc/possync/cert.pem", "/etc/possync/key.pem"));
+
+    Settings p12 = Settings.load(null, Map.of(), Map.of("tls.port", "8443", "tls.host",
+        "0.0.0.0", "tls.keystore_file", "/etc/possync/box.p12", "tls.keystore_password_env",
+        "BOX_P12_PASSWORD"));
+    assertThat(p12.tls().host()).isEqualTo("0.0.0.0");
+    assertThat(p12.tls().usesKeystore()).isTrue();
+  }
+
+  @Test
+  void httpsCertificateSettingsMustNameExactlyOneForm() {
+    Map<String, String> port = Map.of("tls.port", "8443");
+    assertThatThrownBy(() -> tls(port, Map.of()))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tls.port is set, so set either tls.keystore_file (PKCS12) or tls.cert_file"
+            + " and tls.key_file (PEM)");
+    assertThatThrownBy(() -> tls(port, Map.of("tls.keystore_file", "a.p12",
+        "tls.keystore_password_file", "pw", "tls.cert_file", "c.pem", "tls.key_file", "k.pem")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("set either tls.keystore_file (PKCS12) or tls.cert_file and tls.key_file"
+            + " (PEM), not both");
+    assertThatThrownBy(() -> tls(port, Map.of("tls.keystore_file", "a.p12")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("set exactly one of tls.keystore_password_env and"
+            + " tls.keystore_password_file (the password never goes in this file)");
+    assertThatThrownBy(() -> tls(port, Map.of("tls.keystore_file", "a.p12",
+        "tls.keystore_password_file", "pw", "tls.keystore_password_env", "PW")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageStartingWith("set exactly one of tls.keystore_password_env and");
+    assertThatThrownBy(() -> tls(port, Map.of("tls.cert_file", "c.pem")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("set both tls.cert_file (the certificate chain) and tls.key_file"
+            + " (its private key)");
+    assertThatThrownBy(() -> tls(port, Map.of("tls.cert_file", "c.pem", "tls.key_file",
+        "k.pem", "tls.keystore_password_env", "PW")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tls.keystore_password_env and tls.keystore_password_file go with"
+            + " tls.keystore_file; the PEM key in tls.key_file has no password");
+    assertThatThrownBy(() -> tls(Map.of("tls.port", "8079"), Map.of("tls.cert_file", "c.pem",
+        "tls.key_file", "k.pem")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tls.port must differ from http.port (both are 8079)");
+    assertThatThrownBy(() -> tls(Map.of("tls.port", "70000"), Map.of()))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("tls.port must be between 0 and 65535, not 70000");
+  }
+
+  @Test
+  void withTlsPortTurnsTheListenerOnAndChecksTheCertificateSettings() {
+    Settings pem = Settings.load(null, Map.of(), Map.of("tls.cert_file", "c.pem",
+        "tls.key_file", "k.pem"));
+
+    Settings anyPort = pem.withTlsPort(0);
+
+    assertThat(anyPort.tls().enabled()).isTrue();
+    assertThat(anyPort.tls().port()).isZero();
+    assertThat(anyPort.withTlsPort(0).port()).isEqualTo(pem.port());
+    assertThatThrownBy(() -> Settings.defaultSettings().withTlsPort(0))
+        .isInstanceOf(SettingsException.class).hasMessageStartingWith("tls.port is set");
+  }
+
+  /** The variable named by tls.keystore_password_env holds a secret, not a mistyped setting. */
+  @Test
+  void theKeystorePasswordVariableIsNotReportedAsUnknown() {
+    Map<String, String> env = Map.of("POSSYNC_TLS_KEYSTORE_PASSWORD", "secret",
+        "POSSYNC_HTTP_PROT", "8080", "POSSYNC_TLS_PORT", "8443");
+    Settings s = Settings.load(null, env, Map.of("tls.keystore_file", "box.p12",
+        "tls.keystore_password_env", "POSSYNC_TLS_KEYSTORE_PASSWORD"));
+
+    assertThat(Settings.unknownEnvironment(env))
+        .containsExactly("POSSYNC_HTTP_PROT", "POSSYNC_TLS_KEYSTORE_PASSWORD");
+    assertThat(Settings.unknownEnvironment(env, s)).containsExactly("POSSYNC_HTTP_PROT");
+  }
+
+  private static Settings tls(Map<String, String> a, Map<String, String> b) {
+    Map<String, String> all = new java.util.HashMap<>(a);
+    all.putAll(b);
+    return Settings.load(null, Map.of(), all);
   }
 
   @Test

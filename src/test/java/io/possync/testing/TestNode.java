@@ -2,6 +2,7 @@ package io.possync.testing;
 
 import io.possync.app.PosSync;
 import io.possync.config.Settings;
+import io.possync.odoo.XmlRpcOdooClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,17 +18,25 @@ import java.util.stream.Stream;
  * A real PosSync node on a real loopback socket (port chosen by the OS) with a real SQLite store
  * in a temporary data directory, for tests. Settings not given keep their defaults, except a short
  * poll timeout so that idle polls come back quickly. {@link #restart()} stops the node and starts
- * a new one on the same port and data directory, as an operator's restart would.
+ * a new one on the same port and data directory, as an operator's restart would. Started with
+ * {@link #startHttps}, the node also listens on HTTPS on a port chosen by the OS.
  */
 public final class TestNode implements AutoCloseable {
   private final Map<String, String> values;
   private final Path dataDir;
   private final boolean ownsDataDir;
   private final Clock clock;
+  private final Map<String, String> env;
+  private final boolean https;
+  /** 0 until the first start has bound the HTTPS port; a restart keeps it. */
+  private int tlsPort;
   private PosSync node;
 
-  private TestNode(Map<String, String> overrides, Clock clock) throws Exception {
+  private TestNode(Map<String, String> overrides, Clock clock, Map<String, String> env,
+      boolean https) throws Exception {
     this.clock = clock;
+    this.env = env;
+    this.https = https;
     values = new HashMap<>();
     values.put("http.host", "127.0.0.1");
     values.put("http.port", "0");
@@ -43,18 +52,41 @@ public final class TestNode implements AutoCloseable {
       values.put("store.data_dir", dataDir.toString());
       ownsDataDir = true;
     }
-    node = new PosSync(Settings.load(null, Map.of(), values), clock).start();
+    try {
+      node = newNode().start();
+    } catch (Exception | Error e) {
+      deleteDataDir(); // a node that failed to start (as tests of bad settings expect) leaves none
+      throw e;
+    }
     values.put("http.port", Integer.toString(node.port())); // a restart keeps the address
+    tlsPort = node.tlsPort();
+  }
+
+  private PosSync newNode() {
+    Settings settings = Settings.load(null, Map.of(), values);
+    return new PosSync(https ? settings.withTlsPort(tlsPort) : settings, clock, env,
+        XmlRpcOdooClient::new);
   }
 
   /** Starts a node with the given setting overrides (keys as in conf/possync.properties). */
   public static TestNode start(Map<String, String> overrides) throws Exception {
-    return new TestNode(overrides, Clock.systemUTC());
+    return new TestNode(overrides, Clock.systemUTC(), System.getenv(), false);
   }
 
   /** Starts a node whose retention and timers read the given clock. */
   public static TestNode start(Map<String, String> overrides, Clock clock) throws Exception {
-    return new TestNode(overrides, clock);
+    return new TestNode(overrides, clock, System.getenv(), false);
+  }
+
+  /**
+   * Starts a node with an HTTPS listener as well, on a port chosen by the OS ({@link #tlsPort()}).
+   * The overrides name the certificate ({@code tls.keystore_file} or {@code tls.cert_file}...).
+   *
+   * @param env where {@code tls.keystore_password_env} is looked up
+   */
+  public static TestNode startHttps(Map<String, String> overrides, Map<String, String> env)
+      throws Exception {
+    return new TestNode(overrides, Clock.systemUTC(), env, true);
   }
 
   public static TestNode start() throws Exception {
@@ -64,7 +96,7 @@ public final class TestNode implements AutoCloseable {
   /** Stops the node (what is queued is committed) and starts it again on the same port and data. */
   public void restart() throws Exception {
     node.close();
-    node = new PosSync(Settings.load(null, Map.of(), values), clock).start();
+    node = newNode().start();
   }
 
   /** What a POS would have as {@code sync_server}: scheme, host, port and path prefix. */
@@ -73,8 +105,19 @@ public final class TestNode implements AutoCloseable {
         + Settings.load(null, Map.of(), values).pathPrefix());
   }
 
+  /** {@link #baseUri()} over HTTPS, by the given host name or address (as in the certificate). */
+  public URI httpsUri(String host) {
+    return URI.create("https://" + host + ":" + node.tlsPort()
+        + Settings.load(null, Map.of(), values).pathPrefix());
+  }
+
   public int port() {
     return node.port();
+  }
+
+  /** The HTTPS port, or 0 for a node without an HTTPS listener. */
+  public int tlsPort() {
+    return node.tlsPort();
   }
 
   public Path dataDir() {
@@ -89,6 +132,10 @@ public final class TestNode implements AutoCloseable {
   @Override
   public void close() throws Exception {
     node.close();
+    deleteDataDir();
+  }
+
+  private void deleteDataDir() throws IOException {
     if (ownsDataDir) {
       try (Stream<Path> files = Files.walk(dataDir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> {
