@@ -6,10 +6,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One terminal's network: JSON-RPC calls over the shared {@link HttpClient}, a switch that cuts
+ * One terminal's network: JSON-RPC calls over the runtime's shared {@link HttpTransport}, a switch that cuts
  * the network (every request fails client-side, answers in flight are lost) and an optional delay
  * on answers. Futures complete on HTTP or timer threads; callers hop to their own executor.
  */
@@ -28,7 +24,7 @@ final class TerminalLink {
   /** Which answers a {@link Latency} delays. */
   enum Route { UPDATE, POLL }
 
-  private final HttpClient http;
+  private final HttpTransport http;
   private final ScheduledExecutorService timers;
   private final String base;
   private volatile boolean cut;
@@ -37,7 +33,7 @@ final class TerminalLink {
   private final AtomicLong cutEpoch = new AtomicLong();
   private final Set<CompletableFuture<JsonElement>> inFlight = ConcurrentHashMap.newKeySet();
 
-  TerminalLink(HttpClient http, ScheduledExecutorService timers, URI syncServer) {
+  TerminalLink(HttpTransport http, ScheduledExecutorService timers, URI syncServer) {
     this.http = http;
     this.timers = timers;
     this.base = syncServer.toString(); // the POS appends routes verbatim (PROTOCOL.md §1)
@@ -87,15 +83,9 @@ final class TerminalLink {
     // ajax.js: a random id, never checked by the client (PROTOCOL.md §2.1).
     String body = "{\"jsonrpc\":\"2.0\",\"method\":\"call\",\"params\":" + params + ",\"id\":"
         + ThreadLocalRandom.current().nextInt(1_000_000_000) + "}";
-    CompletableFuture<HttpResponse<String>> exchange;
+    CompletableFuture<HttpTransport.Reply> exchange;
     try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-          .timeout(timeout)
-          .header("Content-Type", "application/json")
-          .header("Accept", "application/json, text/javascript, */*; q=0.01")
-          .POST(HttpRequest.BodyPublishers.ofString(body))
-          .build();
-      exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+      exchange = http.post(URI.create(base + path), body, timeout);
     } catch (RuntimeException e) { // a malformed URL fails like a network error in a browser
       answer.completeExceptionally(RpcFailure.transport(RpcFailure.Type.XHR_ERROR, e.toString()));
       return answer;
@@ -130,16 +120,14 @@ final class TerminalLink {
     return answer;
   }
 
-  private static JsonElement interpret(HttpResponse<String> response, Throwable error) {
+  private static JsonElement interpret(HttpTransport.Reply response, Throwable error) {
     if (error != null) {
-      Throwable c = error.getCause() != null && !(error instanceof HttpTimeoutException)
-          ? error.getCause() : error;
-      if (error instanceof HttpTimeoutException || c instanceof HttpTimeoutException) {
+      if (HttpTransport.isTimeout(error)) {
         throw RpcFailure.transport(RpcFailure.Type.TIMEOUT, "timeout");
       }
       throw RpcFailure.of(error);
     }
-    int status = response.statusCode();
+    int status = response.status();
     if (status < 200 || status > 299) {
       // jQuery reports any non-2xx status as textStatus "error" (§2.5).
       throw RpcFailure.transport(RpcFailure.Type.XHR_ERROR, "HTTP " + status);

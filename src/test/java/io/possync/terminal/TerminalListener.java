@@ -19,4 +19,17 @@ public interface TerminalListener {
    */
   default void onRequestSent(VirtualTerminal terminal, String action, String orderUid,
       String nonce, long sentNanos) {}
+
+  /**
+   * The answer to a multi-session request arrived (before the terminal handles it).
+   *
+   * @param action        as in {@link #onRequestSent}
+   * @param orderUid      as in {@link #onRequestSent}
+   * @param nonce         as in {@link #onRequestSent}: pairs the answer with its request
+   * @param ok            a JSON-RPC result came back (a {@code revision_error} result counts as
+   *                      ok); false for transport failures and JSON-RPC errors
+   * @param answeredNanos {@link System#nanoTime()} when the answer reached the terminal
+   */
+  default void onAnswer(VirtualTerminal terminal, String action, String orderUid, String nonce,
+      boolean ok, long answeredNanos) {}
 }

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -115,6 +116,8 @@ public final class VirtualTerminal implements AutoCloseable {
   private final AtomicLong pollsAnswered = new AtomicLong();
   private final AtomicLong messagesReceived = new AtomicLong();
   private final AtomicLong handlerErrors = new AtomicLong();
+  /** A poll is sent and not yet answered (what the server holds while nothing happens). */
+  private volatile boolean pollOutstanding;
 
   // Everything below is guarded by lock.
   private final ReentrantLock lock = new ReentrantLock();
@@ -389,6 +392,15 @@ public final class VirtualTerminal implements AutoCloseable {
     return read(() -> Optional.ofNullable(lastHandlerError));
   }
 
+  /**
+   * Whether a poll is out and unanswered: the terminal is waiting on the bus, as a POS does
+   * nearly all the time. False between an answer and the next poll, and while retrying after a
+   * failed poll.
+   */
+  public boolean isPollOutstanding() {
+    return pollOutstanding;
+  }
+
   /** Update and remove requests queued or in flight. */
   public int outstandingRequests() {
     return read(() -> queue.size() + (queueBusy ? 1 : 0));
@@ -486,11 +498,13 @@ public final class VirtualTerminal implements AutoCloseable {
     JsonObject options = new JsonObject();
     options.addProperty("bus_inactivity", System.currentTimeMillis() - lastActivityMillis);
     params.add("options", options);
+    pollOutstanding = true;
     link.call(POLL_PATH, TerminalLink.Route.POLL, params, timing.pollTimeout())
         .whenCompleteAsync(this::onPollAnswer, workers);
   }
 
   private void onPollAnswer(JsonElement result, Throwable error) {
+    pollOutstanding = false;
     if (error != null) {
       RpcFailure failure = RpcFailure.of(error);
       locked(() -> {
@@ -766,6 +780,14 @@ public final class VirtualTerminal implements AutoCloseable {
     link.call(UPDATE_PATH, TerminalLink.Route.UPDATE, params, timing.updateTimeout())
         .whenCompleteAsync((result, error) -> {
           boolean ok = error == null;
+          long answered = System.nanoTime();
+          for (TerminalListener l : listeners) {
+            try {
+              l.onAnswer(this, action, uid, nonce, ok, answered);
+            } catch (RuntimeException e) {
+              handlerError(e);
+            }
+          }
           try {
             locked(() -> {
               if (!closed) {
@@ -1425,8 +1447,28 @@ public final class VirtualTerminal implements AutoCloseable {
     if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
       return null;
     }
+    String text = e.getAsString();
+    if (isPlainInteger(text)) {
+      return Long.parseLong(text); // the common case, without a BigDecimal
+    }
     BigDecimal d = e.getAsBigDecimal();
     return d.stripTrailingZeros().scale() <= 0 ? d.longValue() : null;
+  }
+
+  /** Up to 18 digits, optionally negative: always a long, read the same as through BigDecimal. */
+  private static boolean isPlainInteger(String text) {
+    int start = text.startsWith("-") ? 1 : 0;
+    int n = text.length();
+    if (n == start || n - start > 18) {
+      return false;
+    }
+    for (int i = start; i < n; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long orElse(Long v, long fallback) {
@@ -1457,23 +1499,45 @@ public final class VirtualTerminal implements AutoCloseable {
 
   /** One notification of a poll answer, its channel parsed as the client parses it. */
   private record Incoming(long id, String channelName, JsonElement message) {
+    /** Channel string → its name ("" for none): a terminal sees the same two all the time. */
+    private static final Map<String, String> CHANNEL_NAMES = new ConcurrentHashMap<>();
+
     static Incoming of(JsonObject n) {
       JsonElement channel = n.get("channel");
-      JsonElement parsed = channel;
+      String name;
       if (channel != null && channel.isJsonPrimitive() && channel.getAsJsonPrimitive().isString()) {
-        try {
-          parsed = JsonParser.parseString(channel.getAsString());
-        } catch (RuntimeException notJson) {
-          parsed = channel; // kept as is, like the POS does
+        String text = channel.getAsString();
+        name = CHANNEL_NAMES.get(text);
+        if (name == null) {
+          name = channelName(parseChannel(channel));
+          if (CHANNEL_NAMES.size() > 100_000) {
+            CHANNEL_NAMES.clear(); // bounded: many runs with fresh dbnames in one JVM
+          }
+          CHANNEL_NAMES.put(text, name);
         }
-      }
-      String name = null;
-      if (parsed != null && parsed.isJsonArray() && parsed.getAsJsonArray().size() > 1) {
-        name = str(parsed.getAsJsonArray().get(1));
+      } else {
+        name = channelName(channel);
       }
       JsonElement message = n.get("message");
-      return new Incoming(n.get("id").getAsLong(), name,
+      return new Incoming(n.get("id").getAsLong(), name.isEmpty() ? null : name,
           message == null ? com.google.gson.JsonNull.INSTANCE : message);
+    }
+
+    private static JsonElement parseChannel(JsonElement channel) {
+      try {
+        return JsonParser.parseString(channel.getAsString());
+      } catch (RuntimeException notJson) {
+        return channel; // kept as is, like the POS does
+      }
+    }
+
+    /** {@code channel[1]} if the parsed channel is an array with a string there, else "". */
+    private static String channelName(JsonElement parsed) {
+      if (parsed != null && parsed.isJsonArray() && parsed.getAsJsonArray().size() > 1) {
+        String name = str(parsed.getAsJsonArray().get(1));
+        return name == null ? "" : name;
+      }
+      return "";
     }
 
     boolean isMultiSession() {
