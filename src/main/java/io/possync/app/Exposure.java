@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Refuses to expose an unauthenticated server: {@code auth.mode=none} (the original's open door)
- * only on a loopback address, or where the operator said so explicitly.
+ * only on a loopback address, or where the operator said so explicitly; the admin listener
+ * without {@code admin.token} only on a loopback address.
  */
 final class Exposure {
   private static final Logger LOG = LoggerFactory.getLogger(Exposure.class);
@@ -18,6 +19,7 @@ final class Exposure {
   private Exposure() {}
 
   static void check(Settings settings) {
+    checkAdmin(settings);
     AccessSettings a = settings.access();
     if (!AccessSettings.NONE.equals(a.mode())) {
       return;
@@ -38,6 +40,22 @@ final class Exposure {
     }
     LOG.warn("event=auth_none_exposed host={} note=\"auth.allow_insecure=true: no"
         + " authentication on a network address\"", settings.host());
+  }
+
+  /**
+   * The status page shows every terminal and order count, and the outbox's errors: off loopback
+   * it needs a token. There is no override, as setting the token is as easy as allowing none.
+   */
+  static void checkAdmin(Settings settings) {
+    String host = settings.admin().host();
+    if (settings.admin().hasToken() || isLoopback(host)) {
+      return;
+    }
+    throw new SettingsException("refusing to start the admin listener on " + host + " without"
+        + " a token: anyone on that network could read the status page and the metrics. Set"
+        + " admin.token (or the environment variable POSSYNC_ADMIN_TOKEN) to a secret of at least "
+        + io.possync.config.AdminSettings.MIN_TOKEN_LENGTH + " characters, e.g. from 'openssl"
+        + " rand -hex 16', or keep admin.host on a loopback address such as 127.0.0.1");
   }
 
   private static boolean isLoopback(String host) {

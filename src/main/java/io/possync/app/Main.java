@@ -108,9 +108,8 @@ public final class Main implements Callable<Integer> {
       try {
         node.start();
       } catch (Exception e) {
-        String where = settings.host() + ":" + settings.port() + (settings.tls().enabled()
-            ? " and " + settings.tls().host() + ":" + settings.tls().port() + " (HTTPS)" : "");
-        System.err.println("possync: cannot start on " + where + ": " + e.getMessage());
+        // The message names the listener (POS or admin) and its address.
+        System.err.println("possync: cannot start: " + e.getMessage());
         node.close();
         return 1;
       }

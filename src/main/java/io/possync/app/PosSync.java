@@ -3,8 +3,11 @@ package io.possync.app;
 import io.possync.bus.NotificationBus;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
+import io.possync.http.AdminServer;
+import io.possync.http.PollActivity;
 import io.possync.http.PosSyncServer;
 import io.possync.http.ServerCertificate;
+import io.possync.http.TrafficHistory;
 import io.possync.odoo.OdooClientFactory;
 import io.possync.odoo.OdooConnection;
 import io.possync.odoo.OutboxWorker;
@@ -13,6 +16,7 @@ import io.possync.store.GroupCommitter;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
 import io.possync.sync.SyncService;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +29,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole PosSync node: store, bus, multi-session state and the POS listener, wired from
- * settings. Start-up restores the bus from the store so that ids continue and retained
- * notifications stay pollable across restarts (PROTOCOL.md §4.4).
+ * A whole PosSync node: store, bus, multi-session state, the POS listener and the admin listener
+ * (status page, metrics, health), wired from settings. Start-up restores the bus from the store
+ * so that ids continue and retained notifications stay pollable across restarts
+ * (PROTOCOL.md §4.4).
  */
 public final class PosSync implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PosSync.class);
@@ -42,6 +47,7 @@ public final class PosSync implements AutoCloseable {
   private final GroupCommitter committer;
   private final SyncService sync;
   private final PosSyncServer server;
+  private final AdminServer admin;
   private final OutboxWorker outbox;
 
   /**
@@ -97,9 +103,15 @@ public final class PosSync implements AutoCloseable {
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE);
     this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
         settings.hotBytes(), settings.access().maxLines());
+    PollActivity activity = new PollActivity(clock, settings.pollTimeout(),
+        settings.admin().offlineAfter());
+    TrafficHistory traffic = new TrafficHistory(clock);
     this.server = new PosSyncServer(settings, certificate, sync, bus, committer, hash -> store
         .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
-            t.revokedAt() != null)));
+            t.revokedAt() != null)), activity, traffic);
+    // /metrics: the metrics registry is wired here once it exists; until then an empty scrape.
+    this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, sync, bus, store,
+        committer, activity, traffic, server::port), () -> "");
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
       backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),
@@ -111,15 +123,23 @@ public final class PosSync implements AutoCloseable {
 
   /** Starts listening and the periodic retention sweeps. */
   public PosSync start() throws Exception {
-    server.start();
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new IOException("POS listener (http.host, http.port) cannot listen on "
+          + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+    }
+    admin.start();
     outbox.start();
     scheduler.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
-            + " poll_timeout_s={} data_dir={} sync={} last_notification_id={}",
+            + " poll_timeout_s={} data_dir={} sync={} last_notification_id={} admin={}:{}"
+            + " admin_auth={}",
         settings.host(), server.port(), settings.tls().enabled() ? settings.tls().host() : "-",
         settings.tls().enabled() ? server.tlsPort() : "-", settings.pathPrefix(),
         settings.pollTimeout().toSeconds(), settings.dataDir().toAbsolutePath(),
-        settings.storeSync(), bus.lastId());
+        settings.storeSync(), bus.lastId(), settings.admin().host(), admin.port(),
+        settings.admin().hasToken() ? "token" : "none");
     return this;
   }
 
@@ -143,6 +163,11 @@ public final class PosSync implements AutoCloseable {
   /** The HTTPS port actually bound, or 0 when there is no HTTPS listener. */
   public int tlsPort() {
     return server.tlsPort();
+  }
+
+  /** The port of the admin listener (status page, metrics, health), as bound. */
+  public int adminPort() {
+    return admin.port();
   }
 
   public NotificationBus bus() {
@@ -177,6 +202,11 @@ public final class PosSync implements AutoCloseable {
       bus.releaseAll(); // held polls get their (empty) answer instead of a dropped connection
       server.stop();
     } finally {
+      try {
+        admin.stop();
+      } catch (Exception e) {
+        LOG.warn("event=admin_stop_failed error={}", e.toString());
+      }
       outbox.close();
       scheduler.shutdownNow();
       committer.close();

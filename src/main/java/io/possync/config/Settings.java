@@ -44,7 +44,8 @@ public record Settings(
     Duration reconcileDelay,
     List<OdooBackend> odooBackends,
     AccessSettings access,
-    TlsSettings tls) {
+    TlsSettings tls,
+    AdminSettings admin) {
 
   /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
   public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
@@ -97,6 +98,10 @@ public record Settings(
     d.put("limits.lines_per_order", "2000");
     d.put("limits.requests_per_second", "1000");
     d.put("http.trust_forwarded", "false");
+    d.put("admin.host", "127.0.0.1");
+    d.put("admin.port", "8078");
+    d.put("admin.token", "");
+    d.put("admin.offline_after", "75");
     return d;
   }
 
@@ -205,11 +210,12 @@ public record Settings(
       throw new SettingsException("http.host must not be empty");
     }
     int port = integer(v, "http.port", 0, 65535);
+    Duration pollTimeout = seconds(v, "poll.timeout", 1, 3600);
     return new Settings(
         host,
         port,
         prefix,
-        seconds(v, "poll.timeout", 1, 3600),
+        pollTimeout,
         integer(v, "poll.max_held", 1, 10_000_000),
         List.of(v.get("cors.allowed_origins").split("\\s*,\\s*")),
         seconds(v, "cors.max_age", 0, Integer.MAX_VALUE),
@@ -230,7 +236,34 @@ public record Settings(
         seconds(v, "reconcile.delay", 1, 30 * 86_400),
         backends(v),
         access(v),
-        tls(v, host, port));
+        tls(v, host, port),
+        admin(v, host, port, pollTimeout));
+  }
+
+  private static AdminSettings admin(Map<String, String> v, String httpHost, int httpPort,
+      Duration pollTimeout) {
+    String host = v.get("admin.host");
+    if (host.isEmpty()) {
+      throw new SettingsException("admin.host must not be empty");
+    }
+    int port = integer(v, "admin.port", 0, 65535);
+    if (port != 0 && port == httpPort && host.equals(httpHost)) {
+      throw new SettingsException("admin.port must differ from http.port (" + port + "): the"
+          + " status page has a listener of its own");
+    }
+    String token = v.get("admin.token");
+    if (!token.isEmpty() && token.length() < AdminSettings.MIN_TOKEN_LENGTH) {
+      throw new SettingsException("admin.token must be at least " + AdminSettings.MIN_TOKEN_LENGTH
+          + " characters long (e.g. the output of 'openssl rand -hex 16')");
+    }
+    Duration offlineAfter = seconds(v, "admin.offline_after", 1, 86_400);
+    if (offlineAfter.compareTo(pollTimeout) <= 0) {
+      // A terminal waiting in a held poll is silent for up to poll.timeout: it would flicker.
+      throw new SettingsException("admin.offline_after (" + offlineAfter.toSeconds() + " s) must"
+          + " be longer than poll.timeout (" + pollTimeout.toSeconds() + " s): a terminal"
+          + " waiting in a held poll sends nothing for that long");
+    }
+    return new AdminSettings(host, port, token, offlineAfter);
   }
 
   private static AccessSettings access(Map<String, String> v) {
@@ -390,7 +423,7 @@ public record Settings(
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
-        odooBackends, access, tls);
+        odooBackends, access, tls, admin);
   }
 
   /**
@@ -405,7 +438,7 @@ public record Settings(
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
-        odooBackends, access, moved);
+        odooBackends, access, moved, admin);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

@@ -24,18 +24,25 @@ final class PollRoute implements Route {
   private final int maxChannels;
   private final RequestLimits limits;
   private final BiPredicate<MultiSessionKey, Long> isTerminalOf;
+  private final PollActivity activity;
+  private final TrafficHistory traffic;
 
   /**
    * @param isTerminalOf whether a POS id is registered in a multi-session (token-bound polls
    *                     may only ask the channels of their own terminals)
+   * @param activity     records each terminal's last poll (status page)
+   * @param traffic      records the fan-out latency of answers (status page)
    */
   PollRoute(NotificationBus bus, Duration timeout, int maxChannels, RequestLimits limits,
-      BiPredicate<MultiSessionKey, Long> isTerminalOf) {
+      BiPredicate<MultiSessionKey, Long> isTerminalOf, PollActivity activity,
+      TrafficHistory traffic) {
     this.bus = bus;
     this.timeout = timeout;
     this.maxChannels = maxChannels;
     this.limits = limits;
     this.isTerminalOf = isTerminalOf;
+    this.activity = activity;
+    this.traffic = traffic;
   }
 
   @Override
@@ -66,6 +73,10 @@ final class PollRoute implements Route {
     JsonElement options = params.get("options");
     boolean peek = options != null && options.isJsonObject()
         && Json.truthy(options.getAsJsonObject().get("peek"));
+    activity.polled(channels);
+    // A first poll (last 0) gets the last 50 s of history and a peek is no delivery: neither
+    // says how fast a publication reached a waiting terminal.
+    boolean measured = last > 0 && !peek;
 
     if (!limits.holdPoll(caller.address())) {
       throw new RpcException(RpcError.tooManyPolls("too many polls held for one address"
@@ -74,8 +85,12 @@ final class PollRoute implements Route {
     CompletableFuture<String> answer = new CompletableFuture<>();
     Runnable cancel;
     try {
-      cancel = bus.poll(channels, last, peek, timeout, notifications ->
-          answer.complete(peek ? peekResult(notifications, echoed) : list(notifications)));
+      cancel = bus.poll(channels, last, peek, timeout, notifications -> {
+        if (measured && !notifications.isEmpty()) {
+          traffic.delivered(notifications.get(notifications.size() - 1).createdAt());
+        }
+        answer.complete(peek ? peekResult(notifications, echoed) : list(notifications));
+      });
     } catch (RuntimeException e) {
       limits.releasePoll(caller.address());
       if (e instanceof PollLimitException) {

@@ -41,10 +41,13 @@ public final class PosSyncServer {
   /**
    * @param certificate the HTTPS listener's certificate; null when {@code settings.tls()} is off
    * @param tokens      finds a capability token by the hash of its secret (auth.mode=token)
+   * @param activity    where polls are recorded per terminal (for the status page)
+   * @param traffic     where updates and fan-out latency are counted (for the status page)
    */
   public PosSyncServer(Settings settings, ServerCertificate certificate, SyncService sync,
       NotificationBus bus, OutcomeSink sink,
-      Function<String, Optional<AccessTokens.Binding>> tokens) {
+      Function<String, Optional<AccessTokens.Binding>> tokens, PollActivity activity,
+      TrafficHistory traffic) {
     if (settings.tls().enabled() != (certificate != null)) {
       throw new IllegalArgumentException("a certificate is needed exactly when tls.port is set");
     }
@@ -86,9 +89,9 @@ public final class PosSyncServer {
       default -> new OpenAccess(dbnames);
     };
     RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
-        UPDATE_PATH, new UpdateRoute(sync),
+        UPDATE_PATH, new UpdateRoute(sync, traffic),
         POLL_PATH, new PollRoute(bus, settings.pollTimeout(), a.maxChannels(), limits,
-            sync::isTerminalOf),
+            sync::isTerminalOf, activity, traffic),
         PING_PATH, new PingRoute(sink)),
         settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits);
     server.setHandler(new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router));

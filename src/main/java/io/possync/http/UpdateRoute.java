@@ -9,9 +9,11 @@ import java.util.concurrent.CompletableFuture;
 /** {@code /pos_multi_session_sync/update}: multi-session messages (PROTOCOL.md §3.1, §5). */
 final class UpdateRoute implements Route {
   private final SyncService sync;
+  private final TrafficHistory traffic;
 
-  UpdateRoute(SyncService sync) {
+  UpdateRoute(SyncService sync, TrafficHistory traffic) {
     this.sync = sync;
+    this.traffic = traffic;
   }
 
   @Override
@@ -23,6 +25,9 @@ final class UpdateRoute implements Route {
         Params.integer(params, "user_ID"),
         Params.object(params, "message"));
     caller.grant().requireUpdate(request.dbname(), request.multiSessionId(), request.userId());
-    return sync.update(request).thenApply(Json::write);
+    return sync.update(request).thenApply(result -> {
+      traffic.updated();
+      return Json.write(result);
+    });
   }
 }

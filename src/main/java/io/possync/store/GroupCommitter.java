@@ -65,6 +65,21 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
     return done;
   }
 
+  /**
+   * Like {@link #submit}, but never waits for room in the queue: when it is full the future fails
+   * at once. For probes that must answer quickly however busy the writer is.
+   */
+  public CompletableFuture<Void> trySubmit(Runnable task) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (!running) {
+      done.completeExceptionally(new StoreException("the server is stopping"));
+    } else if (!queue.offer(new Pending(null, done, task))) {
+      done.completeExceptionally(new StoreException("the commit queue is full ("
+          + (queue.size() + queue.remainingCapacity()) + " outcomes waiting)"));
+    }
+    return done;
+  }
+
   private void enqueue(Pending p, CompletableFuture<Void> done) {
     if (!running) {
       done.completeExceptionally(new StoreException("the server is stopping"));

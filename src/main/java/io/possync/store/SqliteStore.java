@@ -519,6 +519,35 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public void checkWritable(int bytes) {
+    long usable;
+    try {
+      usable = Files.getFileStore(dataDir).getUsableSpace();
+    } catch (IOException e) {
+      throw new StoreException("cannot read the free space of " + dataDir + ": " + e, e);
+    }
+    if (usable < bytes) {
+      throw new StoreException("the disk holding " + dataDir + " is full (" + usable
+          + " bytes free)");
+    }
+    // A rolled-back insert allocates pages like a real commit does, so it meets store.max_bytes
+    // (SQLite's max_page_count) exactly where a commit would; ids are positive, -1 is never used.
+    try (PreparedStatement p = writer.prepareStatement(
+        "INSERT INTO notifications VALUES (-1, '', 0, zeroblob(?))")) {
+      begin();
+      try {
+        p.setInt(1, bytes);
+        p.executeUpdate();
+      } finally {
+        rollbackQuietly();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("the store cannot take a write of " + bytes + " bytes: "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public Optional<AccessToken> token(String hash) {
     synchronized (readLock) {
       try (PreparedStatement p = reader.prepareStatement(TOKEN_SELECT + " WHERE hash = ?")) {

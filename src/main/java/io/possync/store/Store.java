@@ -54,6 +54,15 @@ public interface Store extends StateLoader, AutoCloseable {
    */
   void purge(long notificationsBefore, long runStartedBefore);
 
+  /**
+   * Checks that a change of about {@code bytes} could be written now: the disk has that much room
+   * and the database may grow by that much ({@code store.max_bytes}). Tries the write in a
+   * transaction that it rolls back, so nothing changes. Writer thread only.
+   *
+   * @throws StoreException saying why not
+   */
+  void checkWritable(int bytes);
+
   /** The token with this hash, revoked or not. */
   Optional<AccessToken> token(String hash);
 

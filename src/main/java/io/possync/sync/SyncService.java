@@ -674,11 +674,41 @@ public final class SyncService {
     }
     ms.lock.lock();
     try {
-      long drafts = ms.orders.values().stream().filter(o -> o.state == OrderState.DRAFT).count();
-      return Optional.of(new MultiSessionStatus(ms.runId, ms.orderId, ms.orders.size(), drafts,
-          members(ms).size()));
+      return Optional.of(statusLocked(ms, members(ms).size()));
     } finally {
       ms.lock.unlock();
     }
+  }
+
+  /**
+   * Snapshots of the multi-sessions held in memory, with their terminals, ordered by database and
+   * id: every multi-session used since the start, unless {@code state.hot_bytes} evicted it.
+   * Takes each one's lock in turn, never two at once.
+   */
+  public List<MultiSessionOverview> hotMultiSessions() {
+    List<MultiSessionOverview> out = new ArrayList<>();
+    for (MultiSession ms : List.copyOf(sessions.asMap().values())) {
+      ms.lock.lock();
+      try {
+        List<Terminal> registered = members(ms);
+        List<TerminalStatus> terminals = new ArrayList<>(registered.size());
+        for (Terminal t : registered) {
+          terminals.add(new TerminalStatus(t.key.posId(), t.userId, t.messageId));
+        }
+        out.add(new MultiSessionOverview(ms.key, statusLocked(ms, registered.size()),
+            List.copyOf(terminals)));
+      } finally {
+        ms.lock.unlock();
+      }
+    }
+    out.sort(java.util.Comparator.comparing((MultiSessionOverview o) -> o.key().dbname())
+        .thenComparingLong(o -> o.key().multiSessionId()));
+    return out;
+  }
+
+  // guarded by ms.lock
+  private static MultiSessionStatus statusLocked(MultiSession ms, int terminals) {
+    long drafts = ms.orders.values().stream().filter(o -> o.state == OrderState.DRAFT).count();
+    return new MultiSessionStatus(ms.runId, ms.orderId, ms.orders.size(), drafts, terminals);
   }
 }

@@ -27,4 +27,19 @@ class ExposureTest {
     assertThatCode(() -> Exposure.check(Settings.load(null, Map.of(), Map.of("http.host",
         "0.0.0.0", "auth.allow_insecure", "true")))).doesNotThrowAnyException();
   }
+
+  @Test
+  void theStatusPageOffLoopbackNeedsAToken() {
+    Settings open = Settings.load(null, Map.of(), Map.of("admin.host", "0.0.0.0"));
+    assertThatThrownBy(() -> Exposure.check(open)).isInstanceOf(SettingsException.class)
+        .hasMessageContaining("0.0.0.0").hasMessageContaining("admin.token")
+        .hasMessageContaining("POSSYNC_ADMIN_TOKEN");
+    Settings lan = Settings.load(null, Map.of(), Map.of("admin.host", "192.0.2.10"));
+    assertThatThrownBy(() -> Exposure.check(lan)).isInstanceOf(SettingsException.class);
+
+    assertThatCode(() -> Exposure.check(Settings.load(null, Map.of(), Map.of("admin.host",
+        "0.0.0.0", "admin.token", "a-token-of-sixteen+")))).doesNotThrowAnyException();
+    assertThatCode(() -> Exposure.check(Settings.load(null, Map.of(), Map.of("admin.host",
+        "::1")))).doesNotThrowAnyException();
+  }
 }

@@ -293,6 +293,36 @@ class SettingsTest {
         .isInstanceOf(SettingsException.class).hasMessageContaining("odoo.shop.url");
   }
 
+  @Test
+  void theAdminListenerHasItsOwnLoopbackPortAndItsTokenComesBestFromTheEnvironment() {
+    AdminSettings d = Settings.defaultSettings().admin();
+    assertThat(d.host()).isEqualTo("127.0.0.1");
+    assertThat(d.port()).isEqualTo(8078);
+    assertThat(d.hasToken()).isFalse();
+    assertThat(d.offlineAfter()).isEqualTo(Duration.ofSeconds(75));
+
+    Settings fromEnv = Settings.load(null, Map.of("POSSYNC_ADMIN_TOKEN", "0123456789abcdef-env",
+        "POSSYNC_ADMIN_PORT", "0"), Map.of());
+    assertThat(fromEnv.admin().token()).isEqualTo("0123456789abcdef-env");
+    assertThat(fromEnv.admin().port()).isZero();
+    assertThat(fromEnv.toString()).as("the token never reaches a log line")
+        .doesNotContain("0123456789abcdef-env");
+  }
+
+  @Test
+  void adminSettingsThatCannotWorkAreRefusedWithTheirKey() {
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("admin.token", "short")))
+        .isInstanceOf(SettingsException.class).hasMessageContaining("admin.token")
+        .hasMessageContaining("16");
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("admin.offline_after", "50")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessageContaining("admin.offline_after").hasMessageContaining("poll.timeout");
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("admin.port", "8079")))
+        .isInstanceOf(SettingsException.class).hasMessageContaining("admin.port");
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("admin.host", "")))
+        .isInstanceOf(SettingsException.class).hasMessageContaining("admin.host");
+  }
+
   private Path write(String text) throws IOException {
     Path file = Files.createTempFile(dir, "possync", ".properties");
     Files.writeString(file, text, StandardCharsets.UTF_8);

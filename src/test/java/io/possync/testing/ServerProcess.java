@@ -51,6 +51,7 @@ public final class ServerProcess implements AutoCloseable {
     cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("POSSYNC_CONFIG");
+    pb.environment().put("POSSYNC_ADMIN_PORT", "0"); // never the default port a real node may hold
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
     process = pb.start();

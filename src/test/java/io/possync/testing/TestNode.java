@@ -41,6 +41,7 @@ public final class TestNode implements AutoCloseable {
     values.put("http.host", "127.0.0.1");
     values.put("http.port", "0");
     values.put("poll.timeout", "2");
+    values.put("admin.port", "0"); // nodes of parallel tests must not meet on the default port
     // Tests hammer one node from one address; the rate limit has its own test.
     values.put("limits.requests_per_second", "0");
     values.putAll(overrides);
@@ -60,6 +61,7 @@ public final class TestNode implements AutoCloseable {
     }
     values.put("http.port", Integer.toString(node.port())); // a restart keeps the address
     tlsPort = node.tlsPort();
+    values.put("admin.port", Integer.toString(node.adminPort()));
   }
 
   private PosSync newNode() {
@@ -118,6 +120,11 @@ public final class TestNode implements AutoCloseable {
   /** The HTTPS port, or 0 for a node without an HTTPS listener. */
   public int tlsPort() {
     return node.tlsPort();
+  }
+
+  /** The admin listener's address (status page, /api/status, /metrics, health). */
+  public URI adminUri() {
+    return URI.create("http://127.0.0.1:" + node.adminPort());
   }
 
   public Path dataDir() {

@@ -1,0 +1,93 @@
+package io.possync.http;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The document of {@code GET /api/status}, which the status page renders. Times are clock
+ * milliseconds since the epoch; JSON names are these in snake case ({@code lastPoll} →
+ * {@code last_poll}).
+ */
+public record StatusReport(Node node, Thresholds thresholds, List<Database> databases,
+    Outbox outbox, History history) {
+
+  /**
+   * The node itself.
+   *
+   * @param now                the server's time when the report was made (ages are measured
+   *                           from it, not from the browser's clock)
+   * @param heldPolls          polls parked right now
+   * @param lastNotificationId highest bus notification id handed out
+   */
+  public record Node(String version, long now, long startedAt, long uptimeSeconds, int heldPolls,
+      long lastNotificationId, long heapUsedBytes, long heapMaxBytes, String posListener,
+      String authMode) {}
+
+  /** When terminals turn stale (orange) and offline (red), in seconds without a poll. */
+  public record Thresholds(long staleAfterSeconds, long offlineAfterSeconds) {}
+
+  /**
+   * One Odoo database as the terminals name it.
+   *
+   * @param multiSessions  its multi-sessions held in memory
+   * @param otherTerminals terminals that polled but belong to no multi-session listed here
+   *                       (not registered, or their multi-session is not in memory)
+   */
+  public record Database(String dbname, List<MultiSession> multiSessions,
+      List<Terminal> otherTerminals) {}
+
+  /**
+   * One multi-session.
+   *
+   * @param run                current run ({@code run_ID})
+   * @param lastSequenceNumber last order number handed out in this run ({@code order_ID})
+   * @param draftOrders        orders in state draft
+   * @param ordersKept         orders kept, tombstones and unpaid orders of old runs included
+   */
+  public record MultiSession(long id, long run, long lastSequenceNumber, long draftOrders,
+      int ordersKept, List<Terminal> terminals) {}
+
+  /**
+   * One terminal (POS config).
+   *
+   * @param userId    Odoo user of its last sync_all; null if not registered
+   * @param messageId last {@code message_ID} sent to it; null if not registered
+   * @param lastPoll  time of its last poll; null if none since the start
+   * @param state     {@code online}, {@code stale} or {@code offline}
+   */
+  public record Terminal(long posId, Long userId, Long messageId, Long lastPoll, String state) {}
+
+  /**
+   * The Odoo write-back outbox.
+   *
+   * @param configured the POS dbnames that have an Odoo backend
+   * @param counts     by database, then by state ({@code pending}, {@code done}, ...)
+   * @param recent     the most recent entries, newest first
+   * @param paused     databases whose outbox waits for an operator
+   */
+  public record Outbox(List<String> configured, Map<String, Map<String, Integer>> counts,
+      List<OutboxItem> recent, List<Pause> paused) {}
+
+  /** One outbox entry (without its payload). */
+  public record OutboxItem(long id, String dbname, String uid, String kind, String posReference,
+      String state, int attempts, String lastError, Integer odooOrderId, long createdAt,
+      long updatedAt, long nextAttemptAt) {}
+
+  /** A paused outbox: Odoo refused the credentials and PosSync does not retry by itself. */
+  public record Pause(String dbname, String reason, long since) {}
+
+  /** Traffic in fixed steps, oldest first; only completed steps. */
+  public record History(long stepSeconds, List<HistoryPoint> points) {}
+
+  /**
+   * One step of the history.
+   *
+   * @param at               start of the step
+   * @param updatesPerSecond update calls answered per second
+   * @param fanoutMsAvg      mean time from a notification's publication to the poll answer that
+   *                         carried it; null when nothing was delivered in the step
+   * @param fanoutMsMax      the longest such time; null likewise
+   */
+  public record HistoryPoint(long at, double updatesPerSecond, Double fanoutMsAvg,
+      Long fanoutMsMax) {}
+}
