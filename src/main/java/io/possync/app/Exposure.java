@@ -18,18 +18,43 @@ final class Exposure {
 
   private Exposure() {}
 
+  /** How open the POS listener is with these settings. */
+  enum Risk {
+    /** Every request is authenticated (auth.mode token or odoo-session). */
+    AUTHENTICATED,
+    /** auth.mode=none on loopback addresses only: only this machine can reach it. */
+    OPEN_ON_LOOPBACK,
+    /** auth.mode=none on a network address, allowed by auth.allow_insecure=true. */
+    OPEN_ON_NETWORK
+  }
+
   static void check(Settings settings) {
+    switch (assess(settings)) {
+      case OPEN_ON_LOOPBACK -> LOG.warn("event=auth_none host={} note=\"anyone who can reach this"
+          + " address can read and change every order; fine for loopback only\"",
+          settings.host());
+      case OPEN_ON_NETWORK -> LOG.warn("event=auth_none_exposed host={} note=\"auth.allow_insecure"
+          + "=true: no authentication on a network address\"", settings.host());
+      default -> { }
+    }
+  }
+
+  /**
+   * How open the listeners are; {@code possync check} says it in words, {@code serve} logs it.
+   *
+   * @throws SettingsException when auth.mode=none would listen on a network address without
+   *                           auth.allow_insecure=true, or the admin listener would without a token
+   */
+  static Risk assess(Settings settings) {
     checkAdmin(settings);
     AccessSettings a = settings.access();
     if (!AccessSettings.NONE.equals(a.mode())) {
-      return;
+      return Risk.AUTHENTICATED;
     }
     boolean loopback = isLoopback(settings.host())
         && (!settings.tls().enabled() || isLoopback(settings.tls().host()));
     if (loopback) {
-      LOG.warn("event=auth_none host={} note=\"anyone who can reach this address can read and"
-          + " change every order; fine for loopback only\"", settings.host());
-      return;
+      return Risk.OPEN_ON_LOOPBACK;
     }
     if (!a.allowInsecure()) {
       throw new SettingsException("refusing to listen on " + settings.host() + " with"
@@ -38,8 +63,7 @@ final class Exposure {
           + " create' (recommended), or auth.mode=odoo-session behind Odoo's reverse proxy, or"
           + " accept the risk with auth.allow_insecure=true");
     }
-    LOG.warn("event=auth_none_exposed host={} note=\"auth.allow_insecure=true: no"
-        + " authentication on a network address\"", settings.host());
+    return Risk.OPEN_ON_NETWORK;
   }
 
   /**

@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 /** The {@code possync} command line. */
 @Command(name = "possync", mixinStandardHelpOptions = true, version = "PosSync 0.1.0",
     description = "Sync Server for Odoo POS terminals running pos_multi_session.",
-    subcommands = {Main.Serve.class, OutboxCommand.class, TokenCommand.class,
-        BackupCommand.class},
+    subcommands = {Main.Serve.class, CheckCommand.class, StatusCommand.class, OutboxCommand.class,
+        TokenCommand.class, BackupCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid command line or configuration"})
 public final class Main implements Callable<Integer> {

@@ -49,6 +49,7 @@ public final class PosSync implements AutoCloseable {
   private final PosSyncServer server;
   private final AdminServer admin;
   private final OutboxWorker outbox;
+  private final Metrics metrics;
 
   /**
    * Opens the store and wires the node; nothing listens until {@link #start()}.
@@ -91,16 +92,20 @@ public final class PosSync implements AutoCloseable {
     });
     timers.setRemoveOnCancelPolicy(true); // answered polls must not leave their timers behind
     this.scheduler = timers;
+    // The parts report to the metrics through listener interfaces of their own (DESIGN: only app
+    // knows Micrometer).
+    this.metrics = new Metrics(clock);
     this.bus = new NotificationBus(clock, scheduler, settings.notificationRetention(),
-        settings.notificationsPerChannel(), settings.pollMaxHeld());
+        settings.notificationsPerChannel(), settings.pollMaxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
           store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis()));
     } catch (RuntimeException e) {
+      metrics.close();
       store.close();
       throw e;
     }
-    this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE);
+    this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
     this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
         settings.hotBytes(), settings.access().maxLines());
     PollActivity activity = new PollActivity(clock, settings.pollTimeout(),
@@ -108,17 +113,18 @@ public final class PosSync implements AutoCloseable {
     TrafficHistory traffic = new TrafficHistory(clock);
     this.server = new PosSyncServer(settings, certificate, sync, bus, committer, hash -> store
         .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
-            t.revokedAt() != null)), activity, traffic);
-    // /metrics: the metrics registry is wired here once it exists; until then an empty scrape.
+            t.revokedAt() != null)), activity, traffic, metrics);
     this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, sync, bus, store,
-        committer, activity, traffic, server::port), () -> "");
+        committer, activity, traffic, server::port), metrics::scrape);
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
       backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),
           settings.odooReplyTimeout())));
     }
     this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outboxRetryMin(),
-        settings.outboxRetryMax(), settings.reconcileDelay());
+        settings.outboxRetryMax(), settings.reconcileDelay(), metrics);
+    metrics.watch(bus, sync, store, settings.dataDir(),
+        odoo.connections().stream().map(OdooConnection::posDbname).toList());
   }
 
   /** Starts listening and the periodic retention sweeps. */
@@ -187,6 +193,11 @@ public final class PosSync implements AutoCloseable {
     return store;
   }
 
+  /** The node's meters; {@code metrics()::scrape} serves them in the Prometheus text format. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
   public GroupCommitter committer() {
     return committer;
   }
@@ -211,6 +222,7 @@ public final class PosSync implements AutoCloseable {
       scheduler.shutdownNow();
       committer.close();
       store.close();
+      metrics.close();
       LOG.info("event=stopped");
     }
   }

@@ -37,6 +37,7 @@ public final class NotificationBus {
   private final Duration retention;
   private final int maxPerChannel;
   private final int maxHeldPolls;
+  private final BusListener listener;
 
   private final ReentrantLock lock = new ReentrantLock();
   // guarded by lock
@@ -54,6 +55,15 @@ public final class NotificationBus {
    */
   public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
       int maxPerChannel, int maxHeldPolls) {
+    this(clock, scheduler, retention, maxPerChannel, maxHeldPolls, BusListener.NONE);
+  }
+
+  /**
+   * @param listener told of every publication and of every parked poll it answers
+   */
+  public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
+      int maxPerChannel, int maxHeldPolls, BusListener listener) {
+    this.listener = listener;
     this.clock = clock;
     this.scheduler = scheduler;
     this.retention = retention;
@@ -89,6 +99,7 @@ public final class NotificationBus {
     if (batch.isEmpty()) {
       return List.of();
     }
+    long started = System.nanoTime();
     List<Notification> published = new ArrayList<>(batch.size());
     List<Wake> wakes = new ArrayList<>();
     long now = clock.millis();
@@ -107,7 +118,8 @@ public final class NotificationBus {
     } finally {
       lock.unlock();
     }
-    complete(wakes);
+    complete(wakes, true, started);
+    listener.published(published.size());
     return published;
   }
 
@@ -124,13 +136,20 @@ public final class NotificationBus {
     }
   }
 
-  private static void complete(List<Wake> wakes) {
+  /**
+   * Answers woken polls outside the lock; {@code publishedAt} ({@link System#nanoTime()}) is when
+   * the publication that woke them began, if {@code published} (not when the server stops).
+   */
+  private void complete(List<Wake> wakes, boolean published, long publishedAt) {
     for (Wake w : wakes) {
       ScheduledFuture<?> timer = w.poll.timer; // null if the poll was woken before its timer was set
       if (timer != null) {
         timer.cancel(false);
       }
       w.poll.callback.complete(w.result);
+      if (published) {
+        listener.delivered(System.nanoTime() - publishedAt);
+      }
     }
   }
 
@@ -163,6 +182,7 @@ public final class NotificationBus {
     if (batch.isEmpty()) {
       return;
     }
+    long started = System.nanoTime();
     List<Wake> wakes = new ArrayList<>();
     long now = clock.millis();
     lock.lock();
@@ -178,7 +198,8 @@ public final class NotificationBus {
     } finally {
       lock.unlock();
     }
-    complete(wakes);
+    complete(wakes, true, started);
+    listener.published(batch.size());
   }
 
   /**
@@ -266,7 +287,7 @@ public final class NotificationBus {
     } finally {
       lock.unlock();
     }
-    complete(wakes);
+    complete(wakes, false, 0);
   }
 
   /** Drops notifications older than the retention; called periodically. */

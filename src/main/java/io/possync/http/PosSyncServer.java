@@ -43,11 +43,12 @@ public final class PosSyncServer {
    * @param tokens      finds a capability token by the hash of its secret (auth.mode=token)
    * @param activity    where polls are recorded per terminal (for the status page)
    * @param traffic     where updates and fan-out latency are counted (for the status page)
+   * @param listener    told of every request answered and every update decided (metrics)
    */
   public PosSyncServer(Settings settings, ServerCertificate certificate, SyncService sync,
       NotificationBus bus, OutcomeSink sink,
       Function<String, Optional<AccessTokens.Binding>> tokens, PollActivity activity,
-      TrafficHistory traffic) {
+      TrafficHistory traffic, RequestListener listener) {
     if (settings.tls().enabled() != (certificate != null)) {
       throw new IllegalArgumentException("a certificate is needed exactly when tls.port is set");
     }
@@ -89,11 +90,11 @@ public final class PosSyncServer {
       default -> new OpenAccess(dbnames);
     };
     RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
-        UPDATE_PATH, new UpdateRoute(sync, traffic),
+        UPDATE_PATH, new UpdateRoute(sync, traffic, listener),
         POLL_PATH, new PollRoute(bus, settings.pollTimeout(), a.maxChannels(), limits,
             sync::isTerminalOf, activity, traffic),
         PING_PATH, new PingRoute(sink)),
-        settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits);
+        settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits, listener);
     server.setHandler(new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router));
     // Held polls are answered before stopping (PosSync.close); idle keep-alive connections need
     // no grace period.

@@ -5,10 +5,12 @@ import com.google.gson.JsonNull;
 import io.possync.sync.CommitFailedException;
 import io.possync.sync.InvalidMessageException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -17,8 +19,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Promise;
-import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +38,11 @@ final class RpcRouter extends Handler.Abstract {
   private final int maxDepth;
   private final AccessControl access;
   private final RequestLimits limits;
+  private final RequestListener listener;
 
   RpcRouter(String pathPrefix, Map<String, Route> routes, int maxBodyBytes, int maxDepth,
-      AccessControl access, RequestLimits limits) {
+      AccessControl access, RequestLimits limits, RequestListener listener) {
+    this.listener = listener;
     this.pathPrefix = pathPrefix;
     this.routes = Map.copyOf(routes);
     this.maxBodyBytes = maxBodyBytes;
@@ -51,23 +53,25 @@ final class RpcRouter extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
+    String path = routePath(Request.getPathInContext(request));
+    // Counted under the route the path names, also when it is refused before being admitted.
+    String label = label(path);
     if (!HttpMethod.POST.is(request.getMethod())) {
-      send(response, callback, JsonNull.INSTANCE, RpcError.methodNotAllowed());
+      send(response, callback, label, JsonNull.INSTANCE, RpcError.methodNotAllowed());
       return true;
     }
     long declared = request.getLength();
     if (declared > maxBodyBytes) {
-      drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
+      drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()));
       return true;
     }
     String address = Request.getRemoteAddr(request);
     if (!limits.admit(address, System.currentTimeMillis())) {
       limits.logRefusal(address, "over limits.requests_per_second");
-      drainThen(request, () -> send(response, callback, JsonNull.INSTANCE,
+      drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
           RpcError.tooManyRequests("Too many requests from this address; slow down.")));
       return true;
     }
-    String path = routePath(Request.getPathInContext(request));
     Route route = null;
     Caller caller = null;
     if (path != null) { // outside the prefix there is no route (404 below)
@@ -78,33 +82,93 @@ final class RpcRouter extends Handler.Abstract {
         caller = new Caller(address, admission.grant());
       } catch (RpcException refused) {
         limits.logRefusal(address, refused.error.detail());
-        drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, refused.error));
+        drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
+            refused.error));
         return true;
       }
     }
     Route chosen = route;
     Caller who = caller;
-    // BLOCKING: dispatching may parse a large body and decide, so not on a selector thread.
-    Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(
-        Invocable.InvocationType.BLOCKING, (body, readFailure) -> {
-          if (readFailure != null) {
-            // Over the limit without a Content-Length (chunked), or the client went away.
-            drainThen(request, () -> send(response, callback, JsonNull.INSTANCE, tooLarge()));
-            return;
-          }
-          dispatch(request, response, callback, chosen, who, body);
-        }));
+    new BodyReader(request, declared, body -> dispatch(request, response, callback, label,
+        chosen, who, body),
+        // Over the limit without a Content-Length (chunked), or the client went away.
+        () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge())).run();
     return true;
   }
 
-  private void dispatch(Request request, Response response, Callback callback, Route route,
-      Caller caller, byte[] body) {
+  /**
+   * Reads the body, then hands it on; a body over the limit is read away (up to
+   * {@link #DRAIN_LIMIT}, see {@link #drainThen}) and refused. Not
+   * {@code Content.Source.asByteArrayAsync}: over its limit that one fails the request only after
+   * its callback returned, and by then the 413 may have been sent and the connection may carry
+   * the client's next request, which the late failure then breaks (a poll after an oversized
+   * update got the update's 413). A plain {@link Runnable} is a blocking task for Jetty, so
+   * dispatching, which parses and decides, never runs on a selector thread.
+   */
+  private final class BodyReader implements Runnable {
+    private final Request request;
+    private final Consumer<byte[]> then;
+    private final Runnable refuse;
+    private byte[] buffer;
+    private int length;
+    private long seen;
+
+    BodyReader(Request request, long declared, Consumer<byte[]> then,
+        Runnable refuse) {
+      this.request = request;
+      this.then = then;
+      this.refuse = refuse;
+      this.buffer = new byte[(int) Math.min(maxBodyBytes, declared > 0 ? declared : 8192)];
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this);
+          return;
+        }
+        if (Content.Chunk.isFailure(chunk)) {
+          chunk.release();
+          refuse.run();
+          return;
+        }
+        ByteBuffer bytes = chunk.getByteBuffer();
+        int n = bytes.remaining();
+        seen += n;
+        if (buffer != null && seen <= maxBodyBytes) {
+          if (length + n > buffer.length) {
+            buffer = Arrays.copyOf(buffer,
+                (int) Math.min(maxBodyBytes, Math.max(length + n, 2L * buffer.length)));
+          }
+          bytes.get(buffer, length, n);
+          length += n;
+        } else {
+          buffer = null; // over the limit: the rest is only counted away
+        }
+        boolean last = chunk.isLast();
+        chunk.release();
+        if (buffer == null && (last || seen > DRAIN_LIMIT)) {
+          refuse.run();
+          return;
+        }
+        if (last) {
+          then.accept(length == buffer.length ? buffer : Arrays.copyOf(buffer, length));
+          return;
+        }
+      }
+    }
+  }
+
+  private void dispatch(Request request, Response response, Callback callback, String label,
+      Route route, Caller caller, byte[] body) {
     JsonElement id = JsonNull.INSTANCE;
     try {
       JsonRpcBody.Call call = JsonRpcBody.parse(body, maxDepth);
       id = call.id();
       if (route == null) {
-        send(response, callback, id, RpcError.notFound());
+        send(response, callback, label, id, RpcError.notFound());
         return;
       }
       CompletableFuture<String> result = route.call(call.params(), caller);
@@ -112,10 +176,12 @@ final class RpcRouter extends Handler.Abstract {
       JsonElement answerId = id;
       result.whenComplete((json, failure) -> {
         if (failure == null) {
+          listener.answered(label, "ok");
           send(response, callback, answerId, 200, JsonRpcBody.result(answerId, json));
         } else if (!(failure instanceof CancellationException)) {
-          send(response, callback, answerId, toError(failure));
+          send(response, callback, label, answerId, toError(failure));
         } else {
+          listener.answered(label, "cancelled");
           callback.failed(failure);
         }
       });
@@ -124,8 +190,23 @@ final class RpcRouter extends Handler.Abstract {
       if (e instanceof RpcException r && r.error.httpStatus() == 403) {
         limits.logRefusal(caller.address(), r.error.detail());
       }
-      send(response, callback, known, toError(e));
+      send(response, callback, label, known, toError(e));
     }
+  }
+
+  /**
+   * The metrics label of a route path: the route it names (capability-token paths end with
+   * theirs), else {@code other}. Bounded, whatever clients send.
+   */
+  private String label(String path) {
+    if (path != null) {
+      for (String route : routes.keySet()) {
+        if (path.endsWith(route)) {
+          return route;
+        }
+      }
+    }
+    return "other";
   }
 
   /**
@@ -199,7 +280,10 @@ final class RpcRouter extends Handler.Abstract {
     return RpcError.serverError("The server failed to process the request; it was not applied.");
   }
 
-  private static void send(Response response, Callback callback, JsonElement id, RpcError error) {
+  /** Answers an error and counts it by its name (without the module: {@code InvalidParams}). */
+  private void send(Response response, Callback callback, String label, JsonElement id,
+      RpcError error) {
+    listener.answered(label, error.name().substring(error.name().lastIndexOf('.') + 1));
     send(response, callback, id, error.httpStatus(), JsonRpcBody.error(id, error));
   }
 

@@ -6,6 +6,17 @@ package io.possync.odoo;
  * and answers {@code {id, pos_reference}} structs.
  */
 public enum OdooVersion {
-  V12,
-  V13
+  V12("12.0"),
+  V13("13.0");
+
+  private final String series;
+
+  OdooVersion(String series) {
+    this.series = series;
+  }
+
+  /** The series as Odoo names it, e.g. {@code 13.0}. */
+  public String series() {
+    return series;
+  }
 }

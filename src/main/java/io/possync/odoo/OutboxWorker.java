@@ -47,6 +47,7 @@ public final class OutboxWorker implements AutoCloseable {
   private final Duration retryMin;
   private final Duration retryMax;
   private final Duration reconcileDelay;
+  private final OutboxListener listener;
   private final Session[] sessions;
   private final Thread thread;
   private volatile boolean running = true;
@@ -56,6 +57,15 @@ public final class OutboxWorker implements AutoCloseable {
    */
   public OutboxWorker(Store store, GroupCommitter writer, Clock clock, List<Backend> backends,
       Duration retryMin, Duration retryMax, Duration reconcileDelay) {
+    this(store, writer, clock, backends, retryMin, retryMax, reconcileDelay, OutboxListener.NONE);
+  }
+
+  /**
+   * @param listener told of every failed call to Odoo
+   */
+  public OutboxWorker(Store store, GroupCommitter writer, Clock clock, List<Backend> backends,
+      Duration retryMin, Duration retryMax, Duration reconcileDelay, OutboxListener listener) {
+    this.listener = listener;
     this.store = store;
     this.writer = writer;
     this.clock = clock;
@@ -214,6 +224,7 @@ public final class OutboxWorker implements AutoCloseable {
   private boolean failed(int i, OutboxRow row, OdooFailure f) {
     Backend b = backends.get(i);
     String db = b.connection().posDbname();
+    listener.deliveryFailed(db, f.kind());
     switch (f.kind()) {
       case ORDER_REJECTED -> {
         LOG.warn("event=outbox_dead db={} uid={} reason=\"{}\"", db, row.uid(), f.getMessage());
@@ -244,6 +255,7 @@ public final class OutboxWorker implements AutoCloseable {
     try {
       session(i);
     } catch (OdooFailure again) {
+      listener.deliveryFailed(backends.get(i).connection().posDbname(), again.kind());
       pause(backends.get(i), again);
       return false;
     }
@@ -283,6 +295,7 @@ public final class OutboxWorker implements AutoCloseable {
           b.connection().posDbname(), row.uid(), row.posReference());
       return finish(row, OutboxState.MISSING, why, null);
     } catch (OdooFailure f) {
+      listener.deliveryFailed(b.connection().posDbname(), f.kind());
       if (f.kind() == OdooFailure.Kind.AUTHENTICATION || f.kind() == OdooFailure.Kind.MISCONFIGURED) {
         sessions[i] = null;
         pause(b, f);

@@ -31,6 +31,7 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
   private final Store store;
   private final NotificationBus bus;
   private final Clock clock;
+  private final CommitListener listener;
   private final BlockingQueue<Pending> queue;
   private final Thread thread;
   private volatile boolean running = true;
@@ -42,6 +43,15 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
    *                 thread, which pushes back on clients instead of growing the heap
    */
   public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity) {
+    this(store, bus, clock, capacity, CommitListener.NONE);
+  }
+
+  /**
+   * @param listener told of every transaction (size, duration) and of every failed one
+   */
+  public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity,
+      CommitListener listener) {
+    this.listener = listener;
     this.store = store;
     this.bus = bus;
     this.clock = clock;
@@ -152,9 +162,11 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
         changes.add(p.outcome.changes());
       }
     }
+    long started = System.nanoTime();
     try {
       store.commit(changes, notifications, bus.lastId(), now);
     } catch (RuntimeException e) {
+      listener.commitFailed(batch.size());
       // Nothing of the batch is durable: none of it is published or acknowledged. Outcomes queued
       // behind it were decided on top of it, so they fail too; their multi-sessions reload.
       LOG.error("event=commit_failed outcomes={} error={}", batch.size(), e.getMessage());
@@ -173,6 +185,7 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
       }
       return;
     }
+    listener.committed(batch.size(), System.nanoTime() - started);
     bus.append(notifications);
     for (Pending p : batch) {
       p.done.complete(null);

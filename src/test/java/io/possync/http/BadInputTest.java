@@ -296,6 +296,22 @@ class BadInputTest {
     snapshot().assertSameStateAs(before);
   }
 
+  /**
+   * The refusal of an oversized body stays with its request: the next request on the same
+   * keep-alive connection gets its own answer (it once got the 413 when the body reader failed
+   * the connection's request after the refusal had been sent).
+   */
+  @Test
+  void theRequestAfterAnOversizedOneOnTheSameConnectionGetsItsOwnAnswer() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      assertThat(send("POST", UPDATE, chunked(tenMegabytes())).status()).isEqualTo(413);
+      Raw peek = send("POST", POLL, bytes(call("{\"channels\":" + shopChannels(9)
+          + ",\"last\":0,\"options\":{\"peek\":true}}")));
+      assertThat(peek.status()).as("answer %s", peek.text()).isEqualTo(200);
+      assertThat(peek.json().has("result")).as("answer %s", peek.text()).isTrue();
+    }
+  }
+
   /** A client's revision of 2^80 is a revision conflict like any other, not a malformed request. */
   @Test
   void revisionOfTwoToTheEightyIsAnOrdinaryConflict() throws Exception {

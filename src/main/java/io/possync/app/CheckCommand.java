@@ -1,0 +1,160 @@
+package io.possync.app;
+
+import io.possync.config.Settings;
+import io.possync.config.SettingsException;
+import io.possync.odoo.OdooClient;
+import io.possync.odoo.OdooClientFactory;
+import io.possync.odoo.OdooConnection;
+import io.possync.odoo.OdooFailure;
+import io.possync.odoo.OdooVersion;
+import io.possync.odoo.SerialFilterCheck;
+import io.possync.odoo.XmlRpcOdooClient;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code possync check}: is the configuration one {@code possync serve} accepts, and does every
+ * Odoo backend answer and accept the login? Says so in plain words, one line per backend. Each
+ * backend is asked once ({@code version}, {@code authenticate}); a refused login is never retried
+ * (Odoo locks an address out after repeated failures). Nothing is written anywhere.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true,
+    description = {"Check the configuration (every setting, Odoo passwords readable) and log in"
+        + " once to every Odoo backend (version, authenticate). Writes nothing, to Odoo or to"
+        + " the data directory; a refused login is not retried."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:the configuration is valid and every Odoo backend accepted the login",
+        "1:the configuration is valid, but some Odoo backend could not be reached or refused"
+            + " the login",
+        "2:invalid command line or configuration"})
+final class CheckCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
+      description = "Properties file to check (see conf/possync.properties);"
+          + " default $POSSYNC_CONFIG.")
+  Path config;
+
+  PrintStream out = System.out;
+  Map<String, String> env = System.getenv();
+  OdooClientFactory clients = XmlRpcOdooClient::new;
+
+  @Override
+  public Integer call() {
+    String source = config == null
+        ? "(built-in defaults: no --config and no $POSSYNC_CONFIG)" : config.toString();
+    Settings settings;
+    Exposure.Risk risk;
+    List<OdooConnection> connections;
+    List<OdooClient> backends = new ArrayList<>();
+    try {
+      settings = Settings.load(config, env, Map.of());
+      risk = Exposure.assess(settings);
+      connections = OdooBackends.resolve(settings.odooBackends(), settings.reconcileEnabled(),
+          env).connections();
+      for (OdooConnection c : connections) {
+        try {
+          backends.add(clients.create(c, settings.odooConnectTimeout(),
+              settings.odooReplyTimeout()));
+        } catch (IllegalArgumentException e) {
+          throw new SettingsException("odoo." + c.name() + ".url: " + e.getMessage());
+        }
+      }
+    } catch (SettingsException e) {
+      out.println("configuration " + source + ": invalid: " + e.getMessage());
+      return 2;
+    }
+    out.println("configuration " + source + ": valid");
+    notes(settings, risk);
+
+    if (connections.isEmpty()) {
+      out.println("no Odoo backend is configured (odoo.<name>.*): nothing to connect to;"
+          + " terminals write their paid orders to Odoo themselves");
+      return 0;
+    }
+    int failed = 0;
+    for (int i = 0; i < connections.size(); i++) {
+      OdooConnection c = connections.get(i);
+      String who = c.name() + " (" + c.url() + ", database " + c.database() + ")";
+      try {
+        OdooVersion version = backends.get(i).version();
+        backends.get(i).authenticate(); // once: Odoo locks an address out after 5 failures
+        out.println(who + ": Odoo " + version.series() + ", login " + c.login() + " OK");
+      } catch (OdooFailure f) {
+        failed++;
+        out.println(who + ": " + explain(c, f, settings));
+      }
+    }
+    if (failed > 0) {
+      out.println(failed + " of " + connections.size() + " Odoo backend"
+          + (connections.size() == 1 ? "" : "s") + " failed");
+    }
+    return failed == 0 ? 0 : 1;
+  }
+
+  /** What an operator should know although the configuration is valid. */
+  private void notes(Settings settings, Exposure.Risk risk) {
+    for (String unknown : Settings.unknownEnvironment(env)) {
+      out.println("  warning: environment variable " + unknown
+          + " names no setting and is ignored");
+    }
+    switch (risk) {
+      case OPEN_ON_LOOPBACK -> out.println("  note: auth.mode=none: whoever can reach "
+          + settings.host() + " can read and change every order (fine on loopback only)");
+      case OPEN_ON_NETWORK -> out.println("  warning: auth.mode=none on " + settings.host()
+          + " with auth.allow_insecure=true: no authentication on a network address");
+      default -> { }
+    }
+    SerialFilterCheck.check().ifPresent(problem -> out.println("  warning: " + problem
+        + " (possync serve refuses to start without it; scripts/possync sets it)"));
+  }
+
+  /** A failure in plain words: what happened, and whether anything was retried. */
+  static String explain(OdooConnection c, OdooFailure f, Settings settings) {
+    return switch (f.kind()) {
+      case AUTHENTICATION -> f.faultCode() == 0
+          ? "login " + c.login() + ": wrong login or password (Odoo refused it; nothing was"
+              + " retried)"
+          : "login " + c.login() + " refused: " + f.getMessage() + " (nothing was retried)";
+      case UNREACHABLE -> "cannot reach it (" + reason(f, settings) + ")";
+      case AMBIGUOUS -> "no usable answer (" + reason(f, settings) + ")";
+      case BUSY -> "Odoo answered that it is busy; try again in a while (" + f.getMessage() + ")";
+      case MISCONFIGURED -> "not usable as configured: " + f.getMessage();
+      case ORDER_REJECTED -> "refused: " + f.getMessage();
+    };
+  }
+
+  /** The network-level cause in a few words, else the failure's own message. */
+  private static String reason(OdooFailure f, Settings settings) {
+    for (Throwable t = f.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof ConnectException && String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT)
+          .contains("refused")) {
+        return "connection refused";
+      }
+      if (t instanceof UnknownHostException) {
+        return "unknown host " + t.getMessage();
+      }
+      if (t instanceof NoRouteToHostException) {
+        return "no route to host";
+      }
+      if (t instanceof SocketTimeoutException && f.kind() == OdooFailure.Kind.UNREACHABLE) {
+        return "no connection within " + settings.odooConnectTimeout().toSeconds()
+            + " s, odoo.connect_timeout";
+      }
+      if (t instanceof SocketTimeoutException) {
+        return "no answer within " + settings.odooReplyTimeout().toSeconds()
+            + " s, odoo.reply_timeout";
+      }
+    }
+    return f.getMessage();
+  }
+}
