@@ -96,7 +96,7 @@ public final class PosSync implements AutoCloseable {
     // knows Micrometer).
     this.metrics = new Metrics(clock);
     this.bus = new NotificationBus(clock, scheduler, settings.notificationRetention(),
-        settings.notificationsPerChannel(), settings.pollMaxHeld(), metrics);
+        settings.notificationBytes(), settings.pollMaxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
           store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis()));

@@ -35,7 +35,7 @@ public final class NotificationBus {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Duration retention;
-  private final int maxPerChannel;
+  private final long maxRetainedBytes;
   private final int maxHeldPolls;
   private final BusListener listener;
 
@@ -43,31 +43,35 @@ public final class NotificationBus {
   // guarded by lock
   private long lastId;
   private final Map<String, ArrayDeque<Notification>> logs = new HashMap<>();
+  /** Every retained notification in id order: eviction always takes the oldest first. */
+  private final ArrayDeque<Notification> retained = new ArrayDeque<>();
+  private long retainedBytes;
   private final Map<String, Set<ParkedPoll>> parkedByChannel = new HashMap<>();
   private int heldPolls;
 
   /**
    * @param retention     how long a notification stays pollable (at least Odoo's 100 s)
-   * @param maxPerChannel bound per channel; beyond it the oldest go first (a client that missed
-   *                      them sees a message_ID gap and resyncs)
+   * @param maxRetainedBytes bound on the memory retained notifications take (approximate);
+   *                      beyond it the oldest go first (a client that missed them sees a
+   *                      message_ID gap and resyncs)
    * @param maxHeldPolls  bound on parked polls; beyond it polls are refused with
    *                      {@link PollLimitException}
    */
   public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
-      int maxPerChannel, int maxHeldPolls) {
-    this(clock, scheduler, retention, maxPerChannel, maxHeldPolls, BusListener.NONE);
+      long maxRetainedBytes, int maxHeldPolls) {
+    this(clock, scheduler, retention, maxRetainedBytes, maxHeldPolls, BusListener.NONE);
   }
 
   /**
    * @param listener told of every publication and of every parked poll it answers
    */
   public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
-      int maxPerChannel, int maxHeldPolls, BusListener listener) {
+      long maxRetainedBytes, int maxHeldPolls, BusListener listener) {
     this.listener = listener;
     this.clock = clock;
     this.scheduler = scheduler;
     this.retention = retention;
-    this.maxPerChannel = maxPerChannel;
+    this.maxRetainedBytes = maxRetainedBytes;
     this.maxHeldPolls = maxHeldPolls;
   }
 
@@ -107,11 +111,7 @@ public final class NotificationBus {
     try {
       for (Outgoing out : batch) {
         Notification n = notification(++lastId, out, now);
-        ArrayDeque<Notification> log = logs.computeIfAbsent(out.channel(), c -> new ArrayDeque<>());
-        log.addLast(n);
-        if (log.size() > maxPerChannel) {
-          log.removeFirst();
-        }
+        retainLocked(n);
         published.add(n);
       }
       wakeLocked(published, now, wakes);
@@ -188,11 +188,7 @@ public final class NotificationBus {
     lock.lock();
     try {
       for (Notification n : batch) {
-        ArrayDeque<Notification> log = logs.computeIfAbsent(n.channel(), c -> new ArrayDeque<>());
-        log.addLast(n);
-        if (log.size() > maxPerChannel) {
-          log.removeFirst();
-        }
+        retainLocked(n);
       }
       wakeLocked(batch, now, wakes);
     } finally {
@@ -212,7 +208,7 @@ public final class NotificationBus {
       lastId = Math.max(lastId, lastHandedOut);
       for (Notification n : retained) {
         lastId = Math.max(lastId, n.id());
-        logs.computeIfAbsent(n.channel(), c -> new ArrayDeque<>()).addLast(n);
+        retainLocked(n);
       }
     } finally {
       lock.unlock();
@@ -295,19 +291,51 @@ public final class NotificationBus {
     long horizon = clock.millis() - retention.toMillis();
     lock.lock();
     try {
-      Iterator<Map.Entry<String, ArrayDeque<Notification>>> it = logs.entrySet().iterator();
-      while (it.hasNext()) {
-        ArrayDeque<Notification> log = it.next().getValue();
-        while (!log.isEmpty() && log.peekFirst().createdAt() < horizon) {
-          log.removeFirst();
-        }
-        if (log.isEmpty()) {
-          it.remove();
-        }
+      while (!retained.isEmpty() && retained.peekFirst().createdAt() < horizon) {
+        evictOldestLocked();
       }
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Approximate memory the retained notifications take, in bytes. */
+  public long retainedBytes() {
+    lock.lock();
+    try {
+      return retainedBytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // guarded by lock. Notifications arrive in id order, so every channel's log and the global
+  // queue are in id order, and the globally oldest is always the head of its channel's log.
+  private void retainLocked(Notification n) {
+    logs.computeIfAbsent(n.channel(), c -> new ArrayDeque<>()).addLast(n);
+    retained.addLast(n);
+    retainedBytes += footprint(n);
+    while (retainedBytes > maxRetainedBytes && retained.size() > 1) {
+      evictOldestLocked();
+    }
+  }
+
+  // guarded by lock
+  private void evictOldestLocked() {
+    Notification n = retained.pollFirst();
+    retainedBytes -= footprint(n);
+    ArrayDeque<Notification> log = logs.get(n.channel());
+    if (log != null && log.peekFirst() == n) {
+      log.removeFirst();
+      if (log.isEmpty()) {
+        logs.remove(n.channel());
+      }
+    }
+  }
+
+  /** Heap of one retained notification: its text (two bytes a char) and the objects around it. */
+  private static long footprint(Notification n) {
+    return 2L * n.json().length() + 96;
   }
 
   /** Forgets every retained notification (ids keep counting); a test aid like Odoo's bus GC. */
@@ -315,6 +343,8 @@ public final class NotificationBus {
     lock.lock();
     try {
       logs.clear();
+      retained.clear();
+      retainedBytes = 0;
     } finally {
       lock.unlock();
     }

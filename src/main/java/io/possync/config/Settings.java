@@ -30,7 +30,7 @@ public record Settings(
     int maxBodyBytes,
     int maxJsonDepth,
     Duration notificationRetention,
-    int notificationsPerChannel,
+    long notificationBytes,
     Duration orderRetention,
     Path dataDir,
     String storeSync,
@@ -76,7 +76,7 @@ public record Settings(
     d.put("cors.allowed_origins", "*");
     d.put("cors.max_age", "7200");
     d.put("retention.notifications", "600");
-    d.put("retention.notifications_per_channel", "10000");
+    d.put("retention.notification_bytes", "67108864");
     d.put("retention.orders", "604800");
     d.put("store.data_dir", "./data");
     d.put("store.sync", "process");
@@ -222,7 +222,7 @@ public record Settings(
         integer(v, "http.max_body_bytes", 1024, Integer.MAX_VALUE - 1),
         integer(v, "http.max_json_depth", 8, 10_000),
         retention,
-        integer(v, "retention.notifications_per_channel", 1, 10_000_000),
+        bytes(v, "retention.notification_bytes", 1L << 20),
         seconds(v, "retention.orders", 1, Integer.MAX_VALUE),
         dataDir(v.get("store.data_dir")),
         storeSync(v.get("store.sync")),
@@ -420,7 +420,7 @@ public record Settings(
   /** A copy with another port (tests and the bench start on port 0 and read the real one). */
   public Settings withPort(int newPort) {
     return new Settings(host, newPort, pathPrefix, pollTimeout, pollMaxHeld, corsAllowedOrigins,
-        corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
+        corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationBytes,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
         odooBackends, access, tls, admin);
@@ -435,7 +435,7 @@ public record Settings(
         tls.keystorePasswordEnv(), tls.keystorePasswordFile(), tls.certFile(), tls.keyFile()),
         port);
     return new Settings(host, port, pathPrefix, pollTimeout, pollMaxHeld, corsAllowedOrigins,
-        corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationsPerChannel,
+        corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationBytes,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
         odooBackends, access, moved, admin);

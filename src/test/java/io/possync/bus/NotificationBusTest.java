@@ -45,8 +45,8 @@ class NotificationBusTest {
   private final FakeClock clock = new FakeClock(Instant.parse("2024-03-01T08:00:00Z"));
   private final FakeScheduler timers = new FakeScheduler(clock);
 
-  private NotificationBus bus(Duration retention, int perChannel, int maxHeld) {
-    return new NotificationBus(clock, timers, retention, perChannel, maxHeld);
+  private NotificationBus bus(Duration retention, long maxBytes, int maxHeld) {
+    return new NotificationBus(clock, timers, retention, maxBytes, maxHeld);
   }
 
   private NotificationBus bus() {
@@ -226,15 +226,22 @@ class NotificationBusTest {
   }
 
   @Test
-  void eachChannelKeepsOnlyItsNewestNotifications() {
-    NotificationBus bus = bus(Duration.ofSeconds(600), 3, 100);
+  void retainedNotificationsStayWithinTheirMemoryBudgetOldestFirst() {
+    NotificationBus probe = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 100);
+    publish(probe, POS1, "m1");
+    long one = probe.retainedBytes();
+    assertThat(one).isPositive();
+
+    NotificationBus bus = bus(Duration.ofSeconds(600), 3 * one + 20, 100);
     for (int i = 1; i <= 5; i++) {
       publish(bus, POS1, "m" + i);
     }
-    publish(bus, POS2, "other");
-
     assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("m3", "m4", "m5");
+    publish(bus, POS2, "other"); // a little bigger: the oldest of all goes, whatever its channel
+
+    assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("m4", "m5");
     assertThat(messages(poll(bus, 0, POS2).answer())).containsExactly("other");
+    assertThat(bus.retainedBytes()).isLessThanOrEqualTo(3 * one + 20);
   }
 
   /**
@@ -245,7 +252,7 @@ class NotificationBusTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void manyPublishersAndParkedPollersNeverSkipAnId() throws Exception {
-    NotificationBus bus = bus(Duration.ofSeconds(600), 1_000_000, 1_000);
+    NotificationBus bus = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 1_000);
     List<String> channels = new ArrayList<>();
     for (int c = 0; c < 8; c++) {
       channels.add("[\"load\",\"pos.multi_session\",\"" + c + "\"]");

@@ -66,13 +66,13 @@ class SettingsTest {
     Path file = write("http.port=8080\npoll.timeout=30\n");
 
     Settings s = Settings.load(file, Map.of("POSSYNC_HTTP_PORT", " 9000 ",
-        "POSSYNC_RETENTION_NOTIFICATIONS_PER_CHANNEL", "50", "PATH", "/usr/bin"), Map.of());
+        "POSSYNC_RETENTION_NOTIFICATION_BYTES", "2097152", "PATH", "/usr/bin"), Map.of());
 
     assertThat(s.port()).isEqualTo(9000);
-    assertThat(s.notificationsPerChannel()).isEqualTo(50);
+    assertThat(s.notificationBytes()).isEqualTo(2_097_152);
     assertThat(s.pollTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(Settings.envName("retention.notifications_per_channel"))
-        .isEqualTo("POSSYNC_RETENTION_NOTIFICATIONS_PER_CHANNEL");
+    assertThat(Settings.envName("retention.notification_bytes"))
+        .isEqualTo("POSSYNC_RETENTION_NOTIFICATION_BYTES");
     assertThat(Settings.envName("auth.allow_insecure")).isEqualTo("POSSYNC_AUTH_ALLOW_INSECURE");
   }
 
