@@ -57,6 +57,10 @@ public final class PosSyncServer {
     server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
+    // Jetty caches the headers a connection has carried (~100 KB a connection): with thousands of
+    // terminals each holding a poll connection that alone would fill the heap. Without the cache a
+    // request allocates a few small header strings more.
+    http.setHeaderCacheSize(0);
     // Empty path segments arrive when sync_server ends in a slash; the router folds them.
     http.setUriCompliance(UriCompliance.DEFAULT.with("possync",
         UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
