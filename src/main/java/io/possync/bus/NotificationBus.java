@@ -31,6 +31,13 @@ public final class NotificationBus {
   public static final Duration FIRST_POLL_WINDOW = Duration.ofSeconds(50);
   /** Ids stay below 2^53 so that JavaScript clients hold them exactly (PROTOCOL.md §4.4). */
   public static final long MAX_ID = (1L << 53) - 1;
+  /**
+   * Highest value a client's {@code last} may move the counter to (see {@link #poll}): half of
+   * {@link #MAX_ID}, so that whatever clients send, ids never run past 2^53 (the 2^52 ids left
+   * last 140 years at a million a second). Without the bound one poll with
+   * {@code last = 2^53 - 1} made every later id unusable for every client (found by FuzzTest).
+   */
+  public static final long MAX_JUMP = 1L << 52;
 
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
@@ -238,9 +245,9 @@ public final class NotificationBus {
     lock.lock();
     try {
       // A client whose `last` is ahead of us (we lost ids, or it came from a foreign bus) would
-      // never see our next ids; jump past it (PROTOCOL.md §4.4).
-      if (last > lastId) {
-        lastId = last;
+      // never see our next ids; jump past it (PROTOCOL.md §4.4), but never beyond MAX_JUMP.
+      if (last > lastId && lastId < MAX_JUMP) {
+        lastId = Math.min(last, MAX_JUMP);
       }
       ready = collect(wanted, last, now);
       if (ready.isEmpty() && !peek) {

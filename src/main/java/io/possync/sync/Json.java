@@ -81,9 +81,14 @@ public final class Json {
     return !p.getAsString().isEmpty();
   }
 
+  /** Most digits an integer may have, as a number or as a string (see {@link #pythonInt}). */
+  private static final int MAX_DIGITS = 100;
+
   /**
    * Python's {@code int(x)} for JSON values: integral part of a number, a decimal integer string,
-   * 1/0 for booleans; empty for anything else.
+   * 1/0 for booleans; empty for anything else, and for integers of more than 100 digits (strings
+   * were already bounded so; a number such as {@code 1e999999999} would otherwise make the server
+   * compute a 415 MB integer, or fail).
    */
   static Optional<BigInteger> pythonInt(JsonElement e) {
     if (e == null || !e.isJsonPrimitive()) {
@@ -94,10 +99,16 @@ public final class Json {
       return Optional.of(p.getAsBoolean() ? BigInteger.ONE : BigInteger.ZERO);
     }
     if (p.isNumber()) {
-      return decimal(p).map(BigDecimal::toBigInteger);
+      return decimal(p).flatMap(d -> {
+        long integralDigits = (long) d.precision() - d.scale();
+        if (d.signum() == 0 || integralDigits <= 0) {
+          return Optional.of(BigInteger.ZERO); // |d| < 1, however many zeros the exponent adds
+        }
+        return integralDigits > MAX_DIGITS ? Optional.empty() : Optional.of(d.toBigInteger());
+      });
     }
     String s = p.getAsString().strip().replace("_", "");
-    if (!s.matches("[+-]?[0-9]{1,100}")) {
+    if (!s.matches("[+-]?[0-9]{1," + MAX_DIGITS + "}")) {
       return Optional.empty();
     }
     return Optional.of(new BigInteger(s));

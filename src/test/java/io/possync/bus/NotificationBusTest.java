@@ -114,6 +114,21 @@ class NotificationBusTest {
     assertThat(p.answer()).extracting(Notification::id).containsExactly(1001L);
   }
 
+  /** A hostile or broken {@code last} just below 2^53 must not push later ids past 2^53. */
+  @Test
+  void lastNearTheLimitMovesTheCounterOnlyToHalfOfIt() {
+    NotificationBus bus = bus();
+
+    Poll p = poll(bus, NotificationBus.MAX_ID, POS1);
+    assertThat(bus.lastId()).isEqualTo(NotificationBus.MAX_JUMP);
+    publish(bus, POS1, "after");
+    assertThat(bus.lastId()).isEqualTo(NotificationBus.MAX_JUMP + 1);
+    assertThat(p.answer()).isEmpty(); // woken, but it asked for ids beyond any we hand out
+
+    poll(bus, NotificationBus.MAX_ID - 1, POS1);
+    assertThat(bus.lastId()).isEqualTo(NotificationBus.MAX_JUMP + 1); // never moved back
+  }
+
   @Test
   void lastBeyondJavaScriptsSafeIntegersIsRefused() {
     NotificationBus bus = bus();
