@@ -67,9 +67,8 @@ public final class AdminServer {
   public AdminServer(AdminSettings settings, StatusSource status, Supplier<String> metrics) {
     QueuedThreadPool threads = new QueuedThreadPool(16, 2);
     threads.setName("possync-admin");
-    server = new Server(threads);
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
+    server = JettyHardening.server(threads);
+    HttpConfiguration http = JettyHardening.httpConfiguration();
     connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
@@ -138,30 +137,40 @@ public final class AdminServer {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      // Nothing here reads a body; one sent anyway is read away before answering (RequestBodies).
+      RequestBodies.drainThen(request, () -> answer(request, response, callback));
+      return true;
+    }
+
+    private void answer(Request request, Response response, Callback callback) {
       var headers = response.getHeaders();
+      if (JettyHardening.ambiguous(request.getHttpURI())) {
+        text(response, callback, 400, "the path is ambiguous or badly encoded\n");
+        return;
+      }
       headers.put(HttpHeader.CACHE_CONTROL, "no-store");
       headers.put("X-Content-Type-Options", "nosniff");
       headers.put("Referrer-Policy", "no-referrer");
       if (!HttpMethod.GET.is(request.getMethod()) && !HttpMethod.HEAD.is(request.getMethod())) {
         headers.put(HttpHeader.ALLOW, "GET, HEAD");
         text(response, callback, 405, "method not allowed\n");
-        return true;
+        return;
       }
       String path = Request.getPathInContext(request);
       if (HEALTH_PATH.equals(path)) {
         text(response, callback, 200, "ok");
-        return true;
+        return;
       }
       if (READY_PATH.equals(path)) {
         ready(response, callback);
-        return true;
+        return;
       }
       if (!auth.admits(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
         LOG.debug("event=admin_refused address={} path={}", Request.getRemoteAddr(request), path);
         headers.put(HttpHeader.WWW_AUTHENTICATE, AdminAuth.CHALLENGE);
         text(response, callback, 401, "authentication required: any user name, the admin"
             + " token as password\n");
-        return true;
+        return;
       }
       try {
         switch (path) {
@@ -186,7 +195,6 @@ public final class AdminServer {
         LOG.error("event=admin_failed path={} error={}", path, e.toString(), e);
         text(response, callback, 500, "the status could not be read: " + e.getMessage() + "\n");
       }
-      return true;
     }
 
     private void ready(Response response, Callback callback) {

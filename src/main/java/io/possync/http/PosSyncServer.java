@@ -54,16 +54,8 @@ public final class PosSyncServer {
     }
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("possync-http");
-    server = new Server(threads);
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
-    // Jetty caches the headers a connection has carried (~100 KB a connection): with thousands of
-    // terminals each holding a poll connection that alone would fill the heap. Without the cache a
-    // request allocates a few small header strings more.
-    http.setHeaderCacheSize(0);
-    // Empty path segments arrive when sync_server ends in a slash; the router folds them.
-    http.setUriCompliance(UriCompliance.DEFAULT.with("possync",
-        UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT));
+    server = JettyHardening.server(threads);
+    HttpConfiguration http = JettyHardening.httpConfiguration();
     if (settings.access().trustForwarded()) {
       // Behind the site's reverse proxy every request comes from the proxy: per-address limits
       // and refusal logs need the client's address from its headers.
@@ -99,7 +91,11 @@ public final class PosSyncServer {
             sync::isTerminalOf, activity, traffic),
         PING_PATH, new PingRoute(sink)),
         settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits, listener);
-    server.setHandler(new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router));
+    CorsHandler cors = new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router);
+    server.setHandler(cors);
+    // Requests Jetty refuses before any handler runs (ambiguous or badly encoded paths, a request
+    // line or headers over the limits) get the same envelope and CORS header as ours.
+    server.setErrorHandler(new JsonErrorHandler(cors));
     // Held polls are answered before stopping (PosSync.close); idle keep-alive connections need
     // no grace period.
     server.setStopTimeout(0);

@@ -57,6 +57,38 @@ public record RpcError(int httpStatus, int code, String message, String name, St
         "werkzeug.exceptions.MethodNotAllowed", "Only POST is accepted here.");
   }
 
+  /**
+   * An HTTP error Jetty decided before any route ran, named as werkzeug names it. A server-side
+   * failure (5xx other than 501/505) is answered like any server fault.
+   */
+  static RpcError forStatus(int status, String detail) {
+    String name = switch (status) {
+      case 400 -> "BadRequest";
+      case 404 -> "NotFound";
+      case 405 -> "MethodNotAllowed";
+      case 408 -> "RequestTimeout";
+      case 411 -> "LengthRequired";
+      case 413 -> "RequestEntityTooLarge";
+      case 414 -> "RequestURITooLarge";
+      case 417 -> "ExpectationFailed";
+      case 431 -> "RequestHeaderFieldsTooLarge";
+      case 501 -> "NotImplemented";
+      case 505 -> "HTTPVersionNotSupported";
+      default -> null;
+    };
+    if (name == null) {
+      return status >= 500 ? serverError("The server failed to process the request.")
+          : badRequest(detail);
+    }
+    String reason = switch (status) {
+      case 414 -> "Request URI Too Large"; // werkzeug's wording, not Jetty's "URI Too Long"
+      case 505 -> "HTTP Version Not Supported";
+      default -> name.replaceAll("(?<=[a-z])(?=[A-Z])", " ");
+    };
+    return new RpcError(status, status, status + ": " + reason, "werkzeug.exceptions." + name,
+        detail);
+  }
+
   /** Byte for byte what Odoo answers for an unknown JSON route (golden transcript S32). */
   static RpcError notFound() {
     return new RpcError(404, 404, "404: Not Found", "werkzeug.exceptions.NotFound",

@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RpcRouter extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(RpcRouter.class);
-  /** Largest oversized body still read away before answering 413. */
-  private static final long DRAIN_LIMIT = 64L << 20;
   private static final Pattern EMPTY_SEGMENTS = Pattern.compile("/{2,}");
 
   private final String pathPrefix;
@@ -56,19 +54,27 @@ final class RpcRouter extends Handler.Abstract {
     String path = routePath(Request.getPathInContext(request));
     // Counted under the route the path names, also when it is refused before being admitted.
     String label = label(path);
+    if (JettyHardening.ambiguous(request.getHttpURI())) {
+      RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
+          RpcError.badRequest("The path is ambiguous or badly encoded: "
+              + request.getHttpURI().getViolations())));
+      return true;
+    }
     if (!HttpMethod.POST.is(request.getMethod())) {
-      send(response, callback, label, JsonNull.INSTANCE, RpcError.methodNotAllowed());
+      RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
+          RpcError.methodNotAllowed()));
       return true;
     }
     long declared = request.getLength();
     if (declared > maxBodyBytes) {
-      drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()));
+      RequestBodies.drainThen(request,
+          () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()));
       return true;
     }
     String address = Request.getRemoteAddr(request);
     if (!limits.admit(address, System.currentTimeMillis())) {
       limits.logRefusal(address, "over limits.requests_per_second");
-      drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
+      RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
           RpcError.tooManyRequests("Too many requests from this address; slow down.")));
       return true;
     }
@@ -82,7 +88,7 @@ final class RpcRouter extends Handler.Abstract {
         caller = new Caller(address, admission.grant());
       } catch (RpcException refused) {
         limits.logRefusal(address, refused.error.detail());
-        drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
+        RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
             refused.error));
         return true;
       }
@@ -91,14 +97,18 @@ final class RpcRouter extends Handler.Abstract {
     Caller who = caller;
     new BodyReader(request, declared, body -> dispatch(request, response, callback, label,
         chosen, who, body),
-        // Over the limit without a Content-Length (chunked), or the client went away.
-        () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge())).run();
+        // Over the limit without a Content-Length (chunked).
+        () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()),
+        // Broken framing (a bad chunk size...), or the client went away: then the answer is lost.
+        failure -> send(response, callback, label, JsonNull.INSTANCE,
+            RpcError.badRequest("The request body could not be read: " + failure.getMessage())))
+        .run();
     return true;
   }
 
   /**
    * Reads the body, then hands it on; a body over the limit is read away (up to
-   * {@link #DRAIN_LIMIT}, see {@link #drainThen}) and refused. Not
+   * {@link RequestBodies#DRAIN_LIMIT}, see {@link RequestBodies#drainThen}) and refused. Not
    * {@code Content.Source.asByteArrayAsync}: over its limit that one fails the request only after
    * its callback returned, and by then the 413 may have been sent and the connection may carry
    * the client's next request, which the late failure then breaks (a poll after an oversized
@@ -109,15 +119,17 @@ final class RpcRouter extends Handler.Abstract {
     private final Request request;
     private final Consumer<byte[]> then;
     private final Runnable refuse;
+    private final Consumer<Throwable> broken;
     private byte[] buffer;
     private int length;
     private long seen;
 
-    BodyReader(Request request, long declared, Consumer<byte[]> then,
-        Runnable refuse) {
+    BodyReader(Request request, long declared, Consumer<byte[]> then, Runnable refuse,
+        Consumer<Throwable> broken) {
       this.request = request;
       this.then = then;
       this.refuse = refuse;
+      this.broken = broken;
       this.buffer = new byte[(int) Math.min(maxBodyBytes, declared > 0 ? declared : 8192)];
     }
 
@@ -130,8 +142,7 @@ final class RpcRouter extends Handler.Abstract {
           return;
         }
         if (Content.Chunk.isFailure(chunk)) {
-          chunk.release();
-          refuse.run();
+          broken.accept(chunk.getFailure());
           return;
         }
         ByteBuffer bytes = chunk.getByteBuffer();
@@ -149,7 +160,7 @@ final class RpcRouter extends Handler.Abstract {
         }
         boolean last = chunk.isLast();
         chunk.release();
-        if (buffer == null && (last || seen > DRAIN_LIMIT)) {
+        if (buffer == null && (last || seen > RequestBodies.DRAIN_LIMIT)) {
           refuse.run();
           return;
         }
@@ -207,35 +218,6 @@ final class RpcRouter extends Handler.Abstract {
       }
     }
     return "other";
-  }
-
-  /**
-   * Reads the rest of the body away (up to {@link #DRAIN_LIMIT}), then runs {@code then}.
-   * Answering while the client is still sending would make the closing socket reset the
-   * connection, and the client would see a network error instead of the 413.
-   */
-  private static void drainThen(Request request, Runnable then) {
-    new Runnable() {
-      private long seen;
-
-      @Override
-      public void run() {
-        while (true) {
-          Content.Chunk chunk = request.read();
-          if (chunk == null) {
-            request.demand(this);
-            return;
-          }
-          boolean done = Content.Chunk.isFailure(chunk) || chunk.isLast();
-          seen += chunk.remaining();
-          chunk.release();
-          if (done || seen > DRAIN_LIMIT) {
-            then.run();
-            return;
-          }
-        }
-      }
-    }.run();
   }
 
   /**

@@ -1,0 +1,54 @@
+package io.possync.http;
+
+import com.google.gson.JsonNull;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's error page, replaced: a request Jetty refuses before any handler runs (an ambiguous or
+ * badly encoded path such as {@code %2F}, {@code %2e%2e} or {@code %00}, a request line or
+ * headers over the size limits) gets Odoo's JSON-RPC error envelope with
+ * {@code Access-Control-Allow-Origin}, like every other answer (PROTOCOL.md §2.4–2.6), instead
+ * of an HTML page the browser hides behind a CORS failure.
+ */
+final class JsonErrorHandler implements Request.Handler {
+  private final CorsHandler cors;
+
+  JsonErrorHandler(CorsHandler cors) {
+    this.cors = cors;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    int status = response.getStatus();
+    String detail = request.getAttribute(ErrorHandler.ERROR_MESSAGE) instanceof String s ? s : null;
+    if (request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException e) {
+      status = e.getCode();
+      if (detail == null) {
+        detail = e.getReason();
+      }
+    }
+    if (HttpStatus.hasNoBody(status)) {
+      callback.succeeded();
+      return true;
+    }
+    RpcError error = RpcError.forStatus(status,
+        detail != null ? detail : String.valueOf(HttpStatus.getMessage(status)));
+    byte[] body = JsonRpcBody.utf8(JsonRpcBody.error(JsonNull.INSTANCE, error));
+    cors.allowOrigin(request, response);
+    response.setStatus(error.httpStatus());
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    // Jetty closes the connection after a request it could not parse; say so, like every answer.
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    response.write(true, ByteBuffer.wrap(body), callback);
+    return true;
+  }
+}
