@@ -12,6 +12,23 @@ final class Params {
 
   private Params() {}
 
+  /** Longest database name PostgreSQL allows (NAMEDATALEN - 1), in UTF-8 bytes. */
+  static final int MAX_DBNAME_BYTES = 63;
+
+  /**
+   * A database name: a string of 1 to 63 UTF-8 bytes, as PostgreSQL (so Odoo) allows. Anything
+   * longer names no database, and would only make the server keep large keys.
+   */
+  static String dbname(JsonObject params, String key) {
+    String db = string(params, key);
+    int bytes = db.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes == 0 || bytes > MAX_DBNAME_BYTES) {
+      throw new RpcException(RpcError.invalidParams("parameter '" + key
+          + "' must be a database name of 1 to " + MAX_DBNAME_BYTES + " bytes"));
+    }
+    return db;
+  }
+
   static String string(JsonObject params, String key) {
     JsonElement e = params.get(key);
     if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {

@@ -22,7 +22,7 @@ final class PingRoute implements Route {
 
   @Override
   public CompletableFuture<String> call(JsonObject params, Caller caller) {
-    String db = Params.string(params, "db_name"); // with an underscore, unlike the update route
+    String db = Params.dbname(params, "db_name"); // with an underscore, unlike the update route
     long posId = Params.integer(params, "pos_id");
     caller.grant().requireDb(db);
     // Through the store like every notification, so its id is durable before anyone sees it.

@@ -28,7 +28,7 @@ final class UpdateRoute implements Route {
     long started = System.nanoTime();
     // Unknown extra params are ignored (the reference would fail on them, §3.1).
     UpdateRequest request = new UpdateRequest(
-        Params.string(params, "dbname"),
+        Params.dbname(params, "dbname"),
         Params.integer(params, "multi_session_id"),
         Params.integer(params, "user_ID"),
         Params.object(params, "message"));
