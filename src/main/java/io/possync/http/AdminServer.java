@@ -13,8 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -22,6 +25,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -80,6 +84,19 @@ public final class AdminServer {
         "/style.css", asset("style.css", "text/css; charset=utf-8"));
     server.setHandler(new AdminHandler(new AdminAuth(settings.token()), status, metrics, assets,
         threads));
+    // Requests Jetty refuses itself (a request line it cannot parse...) get a short text answer
+    // that says the connection ends, like every other answer here, instead of an HTML page.
+    server.setErrorHandler((request, response, callback) -> {
+      int code = request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException e
+          ? e.getCode() : response.getStatus();
+      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      if (HttpStatus.hasNoBody(code)) {
+        callback.succeeded();
+      } else {
+        AdminHandler.text(response, callback, code, HttpStatus.getMessage(code) + "\n");
+      }
+      return true;
+    });
     server.setStopTimeout(0);
     address = settings.host() + ":" + settings.port();
   }

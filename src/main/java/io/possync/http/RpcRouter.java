@@ -5,16 +5,13 @@ import com.google.gson.JsonNull;
 import io.possync.sync.CommitFailedException;
 import io.possync.sync.InvalidMessageException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -95,81 +92,14 @@ final class RpcRouter extends Handler.Abstract {
     }
     Route chosen = route;
     Caller who = caller;
-    new BodyReader(request, declared, body -> dispatch(request, response, callback, label,
-        chosen, who, body),
+    RequestBodies.read(request, maxBodyBytes,
+        body -> dispatch(request, response, callback, label, chosen, who, body),
         // Over the limit without a Content-Length (chunked).
         () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()),
         // Broken framing (a bad chunk size...), or the client went away: then the answer is lost.
         failure -> send(response, callback, label, JsonNull.INSTANCE,
-            RpcError.badRequest("The request body could not be read: " + failure.getMessage())))
-        .run();
+            RpcError.badRequest("The request body could not be read: " + failure.getMessage())));
     return true;
-  }
-
-  /**
-   * Reads the body, then hands it on; a body over the limit is read away (up to
-   * {@link RequestBodies#DRAIN_LIMIT}, see {@link RequestBodies#drainThen}) and refused. Not
-   * {@code Content.Source.asByteArrayAsync}: over its limit that one fails the request only after
-   * its callback returned, and by then the 413 may have been sent and the connection may carry
-   * the client's next request, which the late failure then breaks (a poll after an oversized
-   * update got the update's 413). A plain {@link Runnable} is a blocking task for Jetty, so
-   * dispatching, which parses and decides, never runs on a selector thread.
-   */
-  private final class BodyReader implements Runnable {
-    private final Request request;
-    private final Consumer<byte[]> then;
-    private final Runnable refuse;
-    private final Consumer<Throwable> broken;
-    private byte[] buffer;
-    private int length;
-    private long seen;
-
-    BodyReader(Request request, long declared, Consumer<byte[]> then, Runnable refuse,
-        Consumer<Throwable> broken) {
-      this.request = request;
-      this.then = then;
-      this.refuse = refuse;
-      this.broken = broken;
-      this.buffer = new byte[(int) Math.min(maxBodyBytes, declared > 0 ? declared : 8192)];
-    }
-
-    @Override
-    public void run() {
-      while (true) {
-        Content.Chunk chunk = request.read();
-        if (chunk == null) {
-          request.demand(this);
-          return;
-        }
-        if (Content.Chunk.isFailure(chunk)) {
-          broken.accept(chunk.getFailure());
-          return;
-        }
-        ByteBuffer bytes = chunk.getByteBuffer();
-        int n = bytes.remaining();
-        seen += n;
-        if (buffer != null && seen <= maxBodyBytes) {
-          if (length + n > buffer.length) {
-            buffer = Arrays.copyOf(buffer,
-                (int) Math.min(maxBodyBytes, Math.max(length + n, 2L * buffer.length)));
-          }
-          bytes.get(buffer, length, n);
-          length += n;
-        } else {
-          buffer = null; // over the limit: the rest is only counted away
-        }
-        boolean last = chunk.isLast();
-        chunk.release();
-        if (buffer == null && (last || seen > RequestBodies.DRAIN_LIMIT)) {
-          refuse.run();
-          return;
-        }
-        if (last) {
-          then.accept(length == buffer.length ? buffer : Arrays.copyOf(buffer, length));
-          return;
-        }
-      }
-    }
   }
 
   private void dispatch(Request request, Response response, Callback callback, String label,
