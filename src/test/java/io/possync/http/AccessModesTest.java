@@ -68,8 +68,8 @@ class AccessModesTest {
   void withItsTokenAMultiSessionSyncsAndNothingElseGetsIn() throws Exception {
     try (TestNode node = TestNode.start(Map.of("auth.mode", "token"));
         TerminalRuntime runtime = new TerminalRuntime(2)) {
-      String secretA = token(node, "shop", 1);
-      String secretB = token(node, "shop", 2);
+      String secretA = node.issueToken("shop", 1);
+      String secretB = node.issueToken("shop", 2);
       URI syncServerA = URI.create(node.baseUri() + "/t/" + secretA);
 
       // The whole scenario through the capability URL: two terminals see each other's order.
@@ -249,13 +249,6 @@ class AccessModesTest {
         .isEqualTo("werkzeug.exceptions.Forbidden");
   }
 
-  private static String token(TestNode node, String db, long multiSession) {
-    String secret = AccessTokens.newSecret();
-    try (TokenAdmin admin = TokenAdmin.open(node.dataDir())) {
-      admin.create(AccessTokens.hash(secret), db, multiSession, "test", System.currentTimeMillis());
-    }
-    return secret;
-  }
 
   private static void session(WireMockServer odoo, String id, String info) {
     odoo.stubFor(post(urlEqualTo("/web/session/get_session_info"))

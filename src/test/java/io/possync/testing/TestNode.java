@@ -2,7 +2,9 @@ package io.possync.testing;
 
 import io.possync.app.PosSync;
 import io.possync.config.Settings;
+import io.possync.http.AccessTokens;
 import io.possync.odoo.XmlRpcOdooClient;
+import io.possync.store.TokenAdmin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -125,6 +127,19 @@ public final class TestNode implements AutoCloseable {
   /** The admin listener's address (status page, /api/status, /metrics, health). */
   public URI adminUri() {
     return URI.create("http://127.0.0.1:" + node.adminPort());
+  }
+
+  /**
+   * Issues an access token for one multi-session, as {@code possync token create} does, and
+   * returns its secret (the path segment after {@code /t/}).
+   */
+  public String issueToken(String dbname, long multiSessionId) {
+    String secret = AccessTokens.newSecret();
+    try (TokenAdmin admin = TokenAdmin.open(dataDir())) {
+      admin.create(AccessTokens.hash(secret), dbname, multiSessionId, "test",
+          System.currentTimeMillis());
+    }
+    return secret;
   }
 
   public Path dataDir() {
