@@ -99,7 +99,8 @@ public final class PosSync implements AutoCloseable {
         settings.notificationBytes(), settings.pollMaxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
-          store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis()));
+          store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis(),
+              settings.notificationBytes()));
     } catch (RuntimeException e) {
       metrics.close();
       store.close();

@@ -9,4 +9,9 @@ package io.possync.bus;
  * @param json      the serialized {@code {"id":…,"channel":…,"message":…}} object, built once so that
  *                  fan-out to many pollers costs no re-serialization
  */
-public record Notification(long id, String channel, long createdAt, String json) {}
+public record Notification(long id, String channel, long createdAt, String json) {
+  /** Heap this notification takes once retained: its text (two bytes a char) and the objects. */
+  public long footprint() {
+    return 2L * json.length() + 96;
+  }
+}

@@ -321,7 +321,7 @@ public final class NotificationBus {
   private void retainLocked(Notification n) {
     logs.computeIfAbsent(n.channel(), c -> new ArrayDeque<>()).addLast(n);
     retained.addLast(n);
-    retainedBytes += footprint(n);
+    retainedBytes += n.footprint();
     while (retainedBytes > maxRetainedBytes && retained.size() > 1) {
       evictOldestLocked();
     }
@@ -330,7 +330,7 @@ public final class NotificationBus {
   // guarded by lock
   private void evictOldestLocked() {
     Notification n = retained.pollFirst();
-    retainedBytes -= footprint(n);
+    retainedBytes -= n.footprint();
     ArrayDeque<Notification> log = logs.get(n.channel());
     if (log != null && log.peekFirst() == n) {
       log.removeFirst();
@@ -338,11 +338,6 @@ public final class NotificationBus {
         logs.remove(n.channel());
       }
     }
-  }
-
-  /** Heap of one retained notification: its text (two bytes a char) and the objects around it. */
-  private static long footprint(Notification n) {
-    return 2L * n.json().length() + 96;
   }
 
   /** Forgets every retained notification (ids keep counting); a test aid like Odoo's bus GC. */

@@ -25,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -200,19 +201,32 @@ public final class SqliteStore implements Store {
     }
   }
 
+  /**
+   * The notifications kept since {@code sinceMillis}, oldest first, but only the newest that fit
+   * in {@code maxBytes} of heap ({@link Notification#footprint}): the table keeps everything the
+   * retention time covers, and a busy node can have written far more than the bus keeps in
+   * memory; loading all of it at start ran out of heap.
+   */
   @Override
-  public List<Notification> notificationsSince(long sinceMillis) {
+  public List<Notification> notificationsSince(long sinceMillis, long maxBytes) {
     synchronized (readLock) {
       try (PreparedStatement p = reader.prepareStatement("SELECT id, channel, created_at, body"
-          + " FROM notifications WHERE created_at >= ? ORDER BY id")) {
+          + " FROM notifications WHERE created_at >= ? ORDER BY id DESC")) {
         p.setLong(1, sinceMillis);
         List<Notification> out = new ArrayList<>();
+        long bytes = 0;
         try (ResultSet rs = p.executeQuery()) {
           while (rs.next()) {
-            out.add(new Notification(rs.getLong(1), rs.getString(2), rs.getLong(3),
-                rs.getString(4)));
+            Notification n = new Notification(rs.getLong(1), rs.getString(2), rs.getLong(3),
+                rs.getString(4));
+            bytes += n.footprint();
+            if (bytes > maxBytes && !out.isEmpty()) {
+              break;
+            }
+            out.add(n);
           }
         }
+        Collections.reverse(out);
         return out;
       } catch (SQLException e) {
         throw new StoreException("cannot read notifications: " + e.getMessage(), e);

@@ -17,8 +17,11 @@ public interface Store extends StateLoader, AutoCloseable {
   /** Highest notification id ever handed out (0 for a new store). */
   long lastNotificationId();
 
-  /** Retained notifications created at or after {@code sinceMillis}, in id order. */
-  List<Notification> notificationsSince(long sinceMillis);
+  /**
+   * Retained notifications created at or after {@code sinceMillis}, in id order: the newest that
+   * fit in {@code maxBytes} of heap.
+   */
+  List<Notification> notificationsSince(long sinceMillis, long maxBytes);
 
   /**
    * Writes the changes and notifications of many outcomes in one transaction: all or nothing.

@@ -129,6 +129,44 @@ class DurableStateTest {
     }
   }
 
+  /**
+   * The store keeps every notification the retention time covers, far more than the bus keeps in
+   * memory on a busy node; a start loads only the newest that fit the byte budget (loading them
+   * all ran out of heap after a long fuzz run).
+   */
+  @Test
+  void aStartLoadsOnlyTheNewestNotificationsThatFitTheByteBudget() throws Exception {
+    long budget = 1L << 20;
+    try (TestNode node = TestNode.start(Map.of("retention.notification_bytes",
+        Long.toString(budget)))) {
+      RpcClient rpc = new RpcClient(node.baseUri());
+      rpc.call(UPDATE, update("db", 1, 1, syncAll(1, 1, false)));
+      rpc.call(UPDATE, update("db", 1, 2, syncAll(2, 1, false)));
+      long revision = 1;
+      for (int i = 1; i <= 20; i++) {
+        JsonObject message = updateOrder(1, "00001-001-0001", 1, revision, 1, "big" + i, i);
+        message.getAsJsonObject("data").addProperty("note", "n".repeat(60_000));
+        revision = result(rpc.call(UPDATE, update("db", 1, 1, message))).get("revision_ID")
+            .getAsLong();
+      }
+      long last = node.node().bus().lastId();
+
+      var loaded = node.node().store().notificationsSince(0, budget);
+      assertThat(loaded.stream().mapToLong(n -> n.footprint()).sum()).isLessThanOrEqualTo(budget);
+      assertThat(loaded).isNotEmpty();
+      assertThat(loaded.get(loaded.size() - 1).id()).isEqualTo(last);
+      assertThat(loaded).isSortedAccordingTo(
+          java.util.Comparator.comparingLong(io.possync.bus.Notification::id));
+      assertThat(node.node().store().notificationsSince(0, Long.MAX_VALUE).size())
+          .as("the table itself keeps more").isGreaterThan(loaded.size());
+
+      node.restart();
+      assertThat(node.node().bus().retainedBytes()).isBetween(1L, budget);
+      JsonArray newest = rpc.call(POLL, poll("db", 2, last - 1)).result().getAsJsonArray();
+      assertThat(lastId(newest)).isEqualTo(last);
+    }
+  }
+
   @Test
   void aFullDiskRefusesChangesCleanlyAndRecoversWhenRetentionFreesRoom() throws Exception {
     MutableClock clock = new MutableClock(Instant.parse("2026-01-01T10:00:00Z"));
