@@ -54,7 +54,7 @@ import org.junit.jupiter.api.Test;
  * records one):
  * <pre>
  *   mvn -B test -Dtest=FuzzTest -Dpossync.fuzz.requests=300000 -Dpossync.fuzz.refused=50000 \
- *       -Dpossync.fuzz.admin=30000
+ *       -Dpossync.fuzz.admin=30000 -DargLine=-Xmx2g
  *   mvn -B test -Dtest=FuzzTest -Dpossync.fuzz.seed=S                # the same inputs again
  *   mvn -B test -Dtest=FuzzTest#everyAnswer* -Dpossync.fuzz.seed=S -Dpossync.fuzz.only=I
  * </pre>
