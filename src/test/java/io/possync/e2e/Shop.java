@@ -169,8 +169,7 @@ final class Shop implements AutoCloseable {
 
   /** Loaded, online, its first online sync_all processed, nothing to send. */
   static boolean settled(VirtualTerminal t) {
-    return t.isLoaded() && t.isBusOnline() && t.isClientOnline()
-        && t.stats().syncAllsReceived() >= 2 && t.isIdle();
+    return t.isSettled();
   }
 
   /** mstest.fill_order(): products added in one browser task, hence one update. */

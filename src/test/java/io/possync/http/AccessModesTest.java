@@ -79,6 +79,9 @@ class AccessModesTest {
           .withTiming(Timing.fast()));
       bar.start().get();
       tablet.start().get();
+      // Not before both are settled: the bar's first online sync_all, answered on the bus, could
+      // still arrive after the order's update and remove it again (VirtualTerminal#isSettled).
+      await().atMost(Duration.ofSeconds(10)).until(() -> bar.isSettled() && tablet.isSettled());
       String uid = bar.newOrder();
       bar.edit(uid, o -> o.addProduct(31, new BigDecimal("2.50")));
       await().atMost(Duration.ofSeconds(10)).until(() -> tablet.order(uid).isPresent());

@@ -54,6 +54,8 @@ class PaidOfflineOrderSurvivesEverythingTest {
       VirtualTerminal bar = runtime.terminal(TerminalConfig.of(server.baseUri(), OdooStub.DB, 1,
           21, 5, 21).withTiming(Timing.fast()));
       bar.start().get();
+      // Its first online sync_all could otherwise remove the order (VirtualTerminal#isSettled).
+      await().atMost(Duration.ofSeconds(10)).until(bar::isSettled);
       uid = bar.newOrder();
       bar.edit(uid, (OrderEditor o) -> o.addProduct(31, new BigDecimal("4.80")));
       await().atMost(Duration.ofSeconds(10))

@@ -337,6 +337,20 @@ public final class VirtualTerminal implements AutoCloseable {
     return read(() -> busOnline);
   }
 
+  /**
+   * Loaded, online on both routes, its first online {@code sync_all} processed, and nothing to
+   * send. Until then a cashier's order can be lost the way it is on a real POS: that sync_all
+   * goes out when the bus first reports online, just after loading, and its answer comes through
+   * the bus, possibly after the answer to a newer update. Its list, taken before the order
+   * existed, then makes {@code destroy_removed_orders} delete the order the server has just
+   * confirmed, and the removal goes to every terminal. Scenarios that create orders right after
+   * {@link #start()} wait for this first.
+   */
+  public boolean isSettled() {
+    return read(() -> isLoaded && busOnline && clientOnline && syncAllsReceived.get() >= 2
+        && idle());
+  }
+
   /** The terminal's current {@code message_ID}, or null if it became undefined. */
   public Long messageId() {
     return read(() -> messageId);
