@@ -1,14 +1,12 @@
 package io.possync.app;
 
-import io.possync.config.Settings;
 import io.possync.config.SettingsException;
 import io.possync.store.Backup;
 import io.possync.store.StoreException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code possync backup FILE}: a consistent copy of the state, safe while the server runs. */
@@ -19,12 +17,8 @@ import picocli.CommandLine.Parameters;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:written", "1:the copy could not be written", "2:invalid configuration"})
 final class BackupCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
-      description = "Properties file, to find store.data_dir; default $POSSYNC_CONFIG.")
-  Path config;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "The data directory itself.")
-  Path dataDir;
+  @Mixin
+  DataDirOptions where = new DataDirOptions();
 
   @Parameters(paramLabel = "FILE", description = "Where to write the copy (must not exist).")
   Path target;
@@ -33,7 +27,7 @@ final class BackupCommand implements Callable<Integer> {
   public Integer call() {
     Path dir;
     try {
-      dir = dataDir != null ? dataDir : Settings.load(config, System.getenv(), Map.of()).dataDir();
+      dir = where.dataDir();
     } catch (SettingsException e) {
       System.err.println("possync: " + e.getMessage());
       return 2;

@@ -1,6 +1,5 @@
 package io.possync.app;
 
-import io.possync.config.Settings;
 import io.possync.config.SettingsException;
 import io.possync.store.OutboxAdmin;
 import io.possync.store.OutboxPause;
@@ -11,9 +10,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -27,12 +26,8 @@ import picocli.CommandLine.ParentCommand;
     exitCodeList = {"0:done", "1:nothing matched, or the data directory cannot be read",
         "2:invalid command line or configuration"})
 final class OutboxCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
-      description = "Properties file, to find store.data_dir; default $POSSYNC_CONFIG.")
-  Path config;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "The data directory itself.")
-  Path dataDir;
+  @Mixin
+  DataDirOptions where = new DataDirOptions();
 
   PrintStream out = System.out;
   PrintStream err = System.err;
@@ -46,8 +41,7 @@ final class OutboxCommand implements Callable<Integer> {
   int with(java.util.function.ToIntFunction<OutboxAdmin> action) {
     Path dir;
     try {
-      dir = dataDir != null ? dataDir
-          : Settings.load(config, System.getenv(), Map.of()).dataDir();
+      dir = where.dataDir();
     } catch (SettingsException e) {
       err.println("possync: " + e.getMessage());
       return 2;

@@ -9,9 +9,9 @@ import io.possync.store.TokenAdmin;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -25,12 +25,8 @@ import picocli.CommandLine.ParentCommand;
     exitCodeList = {"0:done", "1:nothing matched, or the data directory cannot be used",
         "2:invalid command line or configuration"})
 final class TokenCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
-      description = "Properties file (store.data_dir, http.*); default $POSSYNC_CONFIG.")
-  Path config;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "The data directory itself.")
-  Path dataDir;
+  @Mixin
+  DataDirOptions where = new DataDirOptions();
 
   PrintStream out = System.out;
   PrintStream err = System.err;
@@ -42,13 +38,13 @@ final class TokenCommand implements Callable<Integer> {
   }
 
   Settings settings() {
-    return Settings.load(config, System.getenv(), Map.of());
+    return where.settings();
   }
 
   int with(java.util.function.ToIntFunction<TokenAdmin> action) {
     Path dir;
     try {
-      dir = dataDir != null ? dataDir : settings().dataDir();
+      dir = where.dataDir();
     } catch (SettingsException e) {
       err.println("possync: " + e.getMessage());
       return 2;
