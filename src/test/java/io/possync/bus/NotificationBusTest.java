@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
+import io.possync.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -42,7 +40,7 @@ class NotificationBusTest {
   private static final String POS2 = "[\"shop\",\"pos.multi_session\",\"2\"]";
   private static final Duration TIMEOUT = Duration.ofSeconds(50);
 
-  private final FakeClock clock = new FakeClock(Instant.parse("2024-03-01T08:00:00Z"));
+  private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
   private final FakeScheduler timers = new FakeScheduler(clock);
 
   private NotificationBus bus(Duration retention, long maxBytes, int maxHeld) {
@@ -404,33 +402,6 @@ class NotificationBusTest {
     }
   }
 
-  /** A clock the test moves by hand. */
-  static final class FakeClock extends Clock {
-    private volatile Instant now;
-
-    FakeClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   /**
    * Runs scheduled tasks when the fake clock passes their time; only {@code schedule(Runnable…)}
@@ -438,11 +409,11 @@ class NotificationBusTest {
    */
   static final class FakeScheduler extends AbstractExecutorService
       implements ScheduledExecutorService {
-    private final FakeClock clock;
+    private final MutableClock clock;
     private final PriorityQueue<Task> tasks = new PriorityQueue<>();
     private final AtomicLong order = new AtomicLong();
 
-    FakeScheduler(FakeClock clock) {
+    FakeScheduler(MutableClock clock) {
       this.clock = clock;
     }
 

@@ -9,11 +9,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.possync.bus.Outgoing;
-import java.time.Clock;
+import io.possync.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +27,7 @@ class SyncServiceTest {
   private static final Duration ORDER_RETENTION = Duration.ofDays(7);
   private static final MultiSessionKey SHOP = new MultiSessionKey("shop", 1);
 
-  private final FakeClock clock = new FakeClock(Instant.parse("2024-03-01T08:00:00Z"));
+  private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
   private final List<Outcome> outcomes = new ArrayList<>();
   private final SyncService sync = new SyncService(outcome -> {
     outcomes.add(outcome);
@@ -635,31 +633,4 @@ class SyncServiceTest {
     return JsonParser.parseString(text).getAsJsonObject();
   }
 
-  /** A clock the test moves by hand. */
-  static final class FakeClock extends Clock {
-    private Instant now;
-
-    FakeClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }
