@@ -1,8 +1,13 @@
 package io.possync.app;
 
 import io.possync.config.Settings;
+import io.possync.config.SettingsException;
+import io.possync.store.StoreException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,5 +30,29 @@ final class DataDirOptions {
   /** @throws io.possync.config.SettingsException if the configuration is invalid */
   Path dataDir() {
     return dataDir != null ? dataDir : settings().dataDir();
+  }
+
+  /**
+   * Opens a store tool on the data directory ({@code OutboxAdmin::open}...), runs
+   * {@code action} with it and returns its exit code; 2 for an invalid configuration, 1 when the
+   * data directory cannot be used, each with its reason on {@code err}.
+   */
+  <T extends AutoCloseable> int with(Function<Path, T> open, ToIntFunction<T> action,
+      PrintStream err) {
+    Path dir;
+    try {
+      dir = dataDir();
+    } catch (SettingsException e) {
+      err.println("possync: " + e.getMessage());
+      return 2;
+    }
+    try (T tool = open.apply(dir)) {
+      return action.applyAsInt(tool);
+    } catch (StoreException e) {
+      err.println("possync: " + e.getMessage());
+      return 1;
+    } catch (Exception e) { // close() of the store tools throws nothing checked
+      throw new IllegalStateException(e);
+    }
   }
 }

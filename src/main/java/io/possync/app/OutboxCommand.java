@@ -1,13 +1,10 @@
 package io.possync.app;
 
-import io.possync.config.SettingsException;
 import io.possync.store.OutboxAdmin;
 import io.possync.store.OutboxPause;
 import io.possync.store.OutboxRow;
 import io.possync.store.OutboxState;
-import io.possync.store.StoreException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,19 +36,7 @@ final class OutboxCommand implements Callable<Integer> {
 
   /** Runs {@code action} on the outbox of the configured data directory. */
   int with(java.util.function.ToIntFunction<OutboxAdmin> action) {
-    Path dir;
-    try {
-      dir = where.dataDir();
-    } catch (SettingsException e) {
-      err.println("possync: " + e.getMessage());
-      return 2;
-    }
-    try (OutboxAdmin admin = OutboxAdmin.open(dir)) {
-      return action.applyAsInt(admin);
-    } catch (StoreException e) {
-      err.println("possync: " + e.getMessage());
-      return 1;
-    }
+    return where.with(OutboxAdmin::open, action, err);
   }
 
   /** {@code possync outbox list}. */

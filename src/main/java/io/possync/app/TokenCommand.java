@@ -4,10 +4,8 @@ import io.possync.config.Settings;
 import io.possync.config.SettingsException;
 import io.possync.http.AccessTokens;
 import io.possync.store.AccessToken;
-import io.possync.store.StoreException;
 import io.possync.store.TokenAdmin;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,19 +40,7 @@ final class TokenCommand implements Callable<Integer> {
   }
 
   int with(java.util.function.ToIntFunction<TokenAdmin> action) {
-    Path dir;
-    try {
-      dir = where.dataDir();
-    } catch (SettingsException e) {
-      err.println("possync: " + e.getMessage());
-      return 2;
-    }
-    try (TokenAdmin admin = TokenAdmin.open(dir)) {
-      return action.applyAsInt(admin);
-    } catch (StoreException e) {
-      err.println("possync: " + e.getMessage());
-      return 1;
-    }
+    return where.with(TokenAdmin::open, action, err);
   }
 
   /** {@code possync token create}. */
