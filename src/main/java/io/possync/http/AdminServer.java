@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
@@ -25,7 +24,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -87,8 +85,7 @@ public final class AdminServer {
     // Requests Jetty refuses itself (a request line it cannot parse...) get a short text answer
     // that says the connection ends, like every other answer here, instead of an HTML page.
     server.setErrorHandler((request, response, callback) -> {
-      int code = request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException e
-          ? e.getCode() : response.getStatus();
+      int code = JettyHardening.refusalStatus(request, response);
       response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
       if (HttpStatus.hasNoBody(code)) {
         callback.succeeded();

@@ -1,10 +1,14 @@
 package io.possync.http;
 
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -52,5 +56,11 @@ final class JettyHardening {
   static boolean ambiguous(HttpURI uri) {
     return uri.hasViolations() && uri.getViolations().stream()
         .anyMatch(v -> v != UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT);
+  }
+
+  /** The status of a request Jetty refused before any handler ran (its error handler's view). */
+  static int refusalStatus(Request request, Response response) {
+    return request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException e
+        ? e.getCode() : response.getStatus();
   }
 }

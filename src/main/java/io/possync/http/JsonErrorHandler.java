@@ -1,7 +1,6 @@
 package io.possync.http;
 
 import com.google.gson.JsonNull;
-import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -27,28 +26,21 @@ final class JsonErrorHandler implements Request.Handler {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    int status = response.getStatus();
-    String detail = request.getAttribute(ErrorHandler.ERROR_MESSAGE) instanceof String s ? s : null;
-    if (request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException e) {
-      status = e.getCode();
-      if (detail == null) {
-        detail = e.getReason();
-      }
-    }
+    int status = JettyHardening.refusalStatus(request, response);
+    // Jetty closes the connection after a request it could not parse; say so, like every answer.
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     if (HttpStatus.hasNoBody(status)) {
       callback.succeeded();
       return true;
     }
+    String detail = request.getAttribute(ErrorHandler.ERROR_MESSAGE) instanceof String s ? s
+        : request.getAttribute(ErrorHandler.ERROR_EXCEPTION) instanceof HttpException e
+            ? e.getReason() : null;
     RpcError error = RpcError.forStatus(status,
         detail != null ? detail : String.valueOf(HttpStatus.getMessage(status)));
-    byte[] body = JsonRpcBody.utf8(JsonRpcBody.error(JsonNull.INSTANCE, error));
     cors.allowOrigin(request, response);
-    response.setStatus(error.httpStatus());
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-    // Jetty closes the connection after a request it could not parse; say so, like every answer.
-    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-    response.write(true, ByteBuffer.wrap(body), callback);
+    RpcRouter.write(response, callback, error.httpStatus(),
+        JsonRpcBody.error(JsonNull.INSTANCE, error));
     return true;
   }
 }

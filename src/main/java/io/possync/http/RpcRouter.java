@@ -52,28 +52,20 @@ final class RpcRouter extends Handler.Abstract {
     // Counted under the route the path names, also when it is refused before being admitted.
     String label = label(path);
     if (JettyHardening.ambiguous(request.getHttpURI())) {
-      RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
-          RpcError.badRequest("The path is ambiguous or badly encoded: "
-              + request.getHttpURI().getViolations())));
-      return true;
+      return refuse(request, response, callback, label, RpcError.badRequest(
+          "The path is ambiguous or badly encoded: " + request.getHttpURI().getViolations()));
     }
     if (!HttpMethod.POST.is(request.getMethod())) {
-      RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
-          RpcError.methodNotAllowed()));
-      return true;
+      return refuse(request, response, callback, label, RpcError.methodNotAllowed());
     }
-    long declared = request.getLength();
-    if (declared > maxBodyBytes) {
-      RequestBodies.drainThen(request,
-          () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()));
-      return true;
+    if (request.getLength() > maxBodyBytes) {
+      return refuse(request, response, callback, label, tooLarge());
     }
     String address = Request.getRemoteAddr(request);
     if (!limits.admit(address, System.currentTimeMillis())) {
       limits.logRefusal(address, "over limits.requests_per_second");
-      RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
-          RpcError.tooManyRequests("Too many requests from this address; slow down.")));
-      return true;
+      return refuse(request, response, callback, label,
+          RpcError.tooManyRequests("Too many requests from this address; slow down."));
     }
     Route route = null;
     Caller caller = null;
@@ -85,9 +77,7 @@ final class RpcRouter extends Handler.Abstract {
         caller = new Caller(address, admission.grant());
       } catch (RpcException refused) {
         limits.logRefusal(address, refused.error.detail());
-        RequestBodies.drainThen(request, () -> send(response, callback, label, JsonNull.INSTANCE,
-            refused.error));
-        return true;
+        return refuse(request, response, callback, label, refused.error);
       }
     }
     Route chosen = route;
@@ -99,6 +89,14 @@ final class RpcRouter extends Handler.Abstract {
         // Broken framing (a bad chunk size...), or the client went away: then the answer is lost.
         failure -> send(response, callback, label, JsonNull.INSTANCE,
             RpcError.badRequest("The request body could not be read: " + failure.getMessage())));
+    return true;
+  }
+
+  /** Refuses without reading the request, once its body is read away (RequestBodies). */
+  private boolean refuse(Request request, Response response, Callback callback, String label,
+      RpcError error) {
+    RequestBodies.drainThen(request,
+        () -> send(response, callback, label, JsonNull.INSTANCE, error));
     return true;
   }
 
@@ -118,7 +116,7 @@ final class RpcRouter extends Handler.Abstract {
       result.whenComplete((json, failure) -> {
         if (failure == null) {
           listener.answered(label, "ok");
-          send(response, callback, answerId, 200, JsonRpcBody.result(answerId, json));
+          write(response, callback, 200, JsonRpcBody.result(answerId, json));
         } else if (!(failure instanceof CancellationException)) {
           send(response, callback, label, answerId, toError(failure));
         } else {
@@ -196,11 +194,11 @@ final class RpcRouter extends Handler.Abstract {
   private void send(Response response, Callback callback, String label, JsonElement id,
       RpcError error) {
     listener.answered(label, error.name().substring(error.name().lastIndexOf('.') + 1));
-    send(response, callback, id, error.httpStatus(), JsonRpcBody.error(id, error));
+    write(response, callback, error.httpStatus(), JsonRpcBody.error(id, error));
   }
 
-  private static void send(Response response, Callback callback, JsonElement id, int status,
-      String body) {
+  /** Writes a JSON-RPC envelope as the whole answer (also for {@link JsonErrorHandler}). */
+  static void write(Response response, Callback callback, int status, String body) {
     byte[] bytes = JsonRpcBody.utf8(body);
     response.setStatus(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
