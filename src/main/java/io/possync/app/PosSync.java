@@ -15,6 +15,7 @@ import io.possync.odoo.XmlRpcOdooClient;
 import io.possync.store.GroupCommitter;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
+import io.possync.sync.ConflictPolicy;
 import io.possync.sync.SyncService;
 import java.io.IOException;
 import java.time.Clock;
@@ -108,7 +109,8 @@ public final class PosSync implements AutoCloseable {
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
     this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
-        settings.hotBytes(), settings.access().maxLines());
+        settings.hotBytes(), settings.access().maxLines(),
+        ConflictPolicy.valueOf(settings.syncConflicts().toUpperCase(java.util.Locale.ROOT)));
     PollActivity activity = new PollActivity(clock, settings.pollTimeout(),
         settings.admin().offlineAfter());
     TrafficHistory traffic = new TrafficHistory(clock);

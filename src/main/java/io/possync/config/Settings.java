@@ -45,7 +45,8 @@ public record Settings(
     List<OdooBackend> odooBackends,
     AccessSettings access,
     TlsSettings tls,
-    AdminSettings admin) {
+    AdminSettings admin,
+    String syncConflicts) {
 
   /** Odoo's bus keeps notifications 100 s; clients rely on at least that much (PROTOCOL.md §6). */
   public static final Duration MIN_NOTIFICATION_RETENTION = Duration.ofSeconds(100);
@@ -78,6 +79,7 @@ public record Settings(
     d.put("retention.notifications", "600");
     d.put("retention.notification_bytes", "67108864");
     d.put("retention.orders", "604800");
+    d.put("sync.conflicts", "merge");
     d.put("store.data_dir", "./data");
     d.put("store.sync", "process");
     d.put("store.max_bytes", "0");
@@ -237,7 +239,8 @@ public record Settings(
         backends(v),
         access(v),
         tls(v, host, port),
-        admin(v, host, port, pollTimeout));
+        admin(v, host, port, pollTimeout),
+        conflicts(v.get("sync.conflicts")));
   }
 
   private static AdminSettings admin(Map<String, String> v, String httpHost, int httpPort,
@@ -404,6 +407,14 @@ public record Settings(
     return value;
   }
 
+  private static String conflicts(String raw) {
+    String value = raw.toLowerCase(Locale.ROOT);
+    if (!value.equals("merge") && !value.equals("reject")) {
+      throw new SettingsException("sync.conflicts must be 'merge' or 'reject', not '" + raw + "'");
+    }
+    return value;
+  }
+
   private static long bytes(Map<String, String> v, String key, long min) {
     String raw = v.get(key);
     try {
@@ -423,7 +434,7 @@ public record Settings(
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationBytes,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
-        odooBackends, access, tls, admin);
+        odooBackends, access, tls, admin, syncConflicts);
   }
 
   /**
@@ -438,7 +449,7 @@ public record Settings(
         corsMaxAge, maxBodyBytes, maxJsonDepth, notificationRetention, notificationBytes,
         orderRetention, dataDir, storeSync, storeMaxBytes, hotBytes, outboxRetryMin,
         outboxRetryMax, odooConnectTimeout, odooReplyTimeout, reconcileEnabled, reconcileDelay,
-        odooBackends, access, moved, admin);
+        odooBackends, access, moved, admin, syncConflicts);
   }
 
   private static int integer(Map<String, String> v, String key, int min, int max) {

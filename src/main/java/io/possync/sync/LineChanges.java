@@ -42,6 +42,20 @@ final class LineChanges {
   }
 
   /**
+   * Sets {@code is_changed: true} on the lines of {@code data} whose uid is in {@code uids} and
+   * removes it from the others.
+   */
+  static void flag(JsonObject data, java.util.Collection<String> uids) {
+    for (JsonObject line : lines(data)) {
+      JsonElement uid = line.get("uid");
+      line.remove(IS_CHANGED);
+      if (uid != null && uid.isJsonPrimitive() && uids.contains(uid.getAsString())) {
+        line.addProperty(IS_CHANGED, true);
+      }
+    }
+  }
+
+  /**
    * Keys added or removed (ignoring {@code is_changed}) or values changed (ignoring {@code id}:
    * every POS numbers its own lines), as the reference's {@code dict_compare} does.
    */

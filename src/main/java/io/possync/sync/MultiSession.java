@@ -62,6 +62,7 @@ final class MultiSession {
   void purged(OrderRecord order) {
     purged.add(new OrderKey(key, order.uid));
     bytes -= order.bytes;
+    bytes += order.forgetHistory();
   }
 
   /** The rows changed since the last call, as snapshots; resets the change set. */

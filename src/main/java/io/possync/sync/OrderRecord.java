@@ -3,6 +3,7 @@ package io.possync.sync;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.util.ArrayDeque;
 
 /** One order as the server keeps it; mutable, guarded by its multi-session's lock. */
 final class OrderRecord {
@@ -15,6 +16,16 @@ final class OrderRecord {
   long runId;
   /** Length of the message's JSON text when last written (the cache weighs by it). */
   long bytes;
+  /**
+   * Earlier accepted messages, oldest first: the bases a late update is merged against. Memory
+   * only (a restart starts without them) and bounded by the service.
+   */
+  private final ArrayDeque<Kept> history = new ArrayDeque<>();
+  /** JSON text length of {@link #history}, for the cache's weight. */
+  long historyBytes;
+
+  /** One earlier revision's message; never modified once kept. */
+  private record Kept(long revision, JsonObject message, long bytes) {}
 
   OrderRecord(String uid, JsonObject message, JsonElement nonce, OrderState state, long revision,
       long runId) {
@@ -24,6 +35,53 @@ final class OrderRecord {
     this.state = state;
     this.revision = revision;
     this.runId = runId;
+  }
+
+  /** The message as accepted at {@code rev}, if it is the current one or still kept. */
+  JsonObject messageAt(long rev) {
+    if (rev == revision) {
+      return message;
+    }
+    for (Kept k : history) {
+      if (k.revision() == rev) {
+        return k.message();
+      }
+    }
+    return null;
+  }
+
+  /** Every kept message, oldest first, then the current one. */
+  java.util.List<JsonObject> keptMessages() {
+    java.util.List<JsonObject> out = new java.util.ArrayList<>(history.size() + 1);
+    for (Kept k : history) {
+      out.add(k.message());
+    }
+    out.add(message);
+    return out;
+  }
+
+  /**
+   * Keeps the current message as a base for later merges, before it is replaced; at most
+   * {@code max} are kept. Returns the change of {@link #historyBytes}.
+   */
+  long keepCurrent(int max) {
+    long before = historyBytes;
+    if (max > 0) {
+      history.addLast(new Kept(revision, message, bytes));
+      historyBytes += bytes;
+    }
+    while (history.size() > max) {
+      historyBytes -= history.removeFirst().bytes();
+    }
+    return historyBytes - before;
+  }
+
+  /** Drops every kept base (the order is gone); returns the change of {@link #historyBytes}. */
+  long forgetHistory() {
+    long freed = historyBytes;
+    history.clear();
+    historyBytes = 0;
+    return -freed;
   }
 
   OrderRow toRow(MultiSessionKey ms) {

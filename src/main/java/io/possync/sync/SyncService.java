@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -28,15 +29,24 @@ import java.util.function.Function;
  * bad input changes nothing), applies the run rule, then the action.
  */
 public final class SyncService {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SyncService.class);
   private static final String PAID_OFFLINE_NONCE = "paid offline";
   private static final long MESSAGE_ID_PLACEHOLDER = 9_007_199_254_740_993L;
   /** Rough heap cost of a parsed order relative to its JSON text, for the cache's weigher. */
   private static final int TREE_OVERHEAD = 6;
+  /** Revisions kept per order as merge bases: a writer this far behind is still merged. */
+  static final int KEPT_REVISIONS = 16;
+  /**
+   * How long after a {@code sync_all} was published to a device its answer may still be on the
+   * way: an update of that device accepted meanwhile gets a copy it applies (see updateOrder).
+   */
+  static final long SYNC_ALL_IN_FLIGHT_MILLIS = 10_000;
 
   private final OutcomeSink sink;
   private final StateLoader loader;
   private final OutboxPolicy outboxPolicy;
   private final int maxLines;
+  private final ConflictPolicy conflicts;
   private final Clock clock;
   private final Duration orderRetention;
   /** Hot multi-sessions; cold ones are evicted and reloaded from the store on demand. */
@@ -70,7 +80,17 @@ public final class SyncService {
    */
   public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
       Duration orderRetention, long hotBytes, int maxLines) {
+    this(sink, loader, outboxPolicy, clock, orderRetention, hotBytes, maxLines,
+        ConflictPolicy.MERGE);
+  }
+
+  /**
+   * @param conflicts what an update based on an older revision does (sync.conflicts)
+   */
+  public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
+      Duration orderRetention, long hotBytes, int maxLines, ConflictPolicy conflicts) {
     this.maxLines = maxLines;
+    this.conflicts = conflicts;
     this.sink = sink;
     this.loader = loader;
     this.outboxPolicy = outboxPolicy;
@@ -290,19 +310,111 @@ public final class SyncService {
       return new Outcome(stored.refusal, List.of());
     }
     OrderRecord order = stored.order;
-    data.addProperty("revision_ID", order.revision);
-    List<Outgoing> out = broadcast(ms, message, data);
+    JsonObject storedData = order.message.getAsJsonObject("data");
+    storedData.addProperty("revision_ID", order.revision);
+    List<Outgoing> out = broadcast(ms, order.message, storedData);
+    // The writer skips the broadcast (its own echo). When what was stored is not what it sent (a
+    // merge), or when a sync_all answer taken before this update may still be on its way to it
+    // (it would take the order back), it gets the stored order in a form it applies.
+    Set<String> flagged = stored.merge != null ? stored.merge.changedForWriter() : null;
+    if (flagged == null && syncAllInFlight(ms, message)) {
+      flagged = OrderMerge.lines(storedData).keySet();
+    }
+    if (flagged != null) {
+      Outgoing copy = writerCopy(ms, message, order, flagged);
+      if (copy != null) {
+        out.add(copy);
+      }
+    }
     JsonObject result = new JsonObject();
     result.addProperty("action", "update_revision_ID");
-    result.addProperty("revision_ID", order.revision);
+    // After a merge the writer keeps its revision until the merged order reaches it: an edit made
+    // before that is merged again, instead of overwriting the other side's changes.
+    if (stored.merge != null) {
+      result.addProperty("revision_ID", clientRevision);
+    } else {
+      result.addProperty("revision_ID", order.revision);
+    }
     result.addProperty("uid", order.uid);
-    result.add("order_ID", orNull(data.get("sequence_number")));
+    result.add("order_ID", orNull(storedData.get("sequence_number")));
     result.addProperty("run_ID", order.runId);
+    if (stored.merge != null) {
+      result.addProperty("merged", true);
+    }
     return new Outcome(result, out);
   }
 
+  /**
+   * The stored order as a {@code sync_all} for one uid, addressed to the writer's device: the
+   * client skips broadcasts carrying its own session and login, but applies a sync_all that does
+   * (pos_multi_session.js 12.0, {@code updates_from_server_callback}); other devices of the same
+   * POS skip it and only adopt its {@code message_ID}. Lines in {@code flagged} carry
+   * {@code is_changed}, so the device re-applies their values; the others keep the device's own
+   * (possibly newer) values.
+   */
+  private Outgoing writerCopy(MultiSession ms, JsonObject message, OrderRecord order,
+      Set<String> flagged) {
+    JsonObject sent = message.getAsJsonObject("data");
+    Optional<BigInteger> posId = Json.pythonInt(orNull(sent.get("pos_id")));
+    if (posId.isEmpty() || posId.get().bitLength() > 53) {
+      return null;
+    }
+    Terminal t = terminals.get(new TerminalKey(ms.key.dbname(), posId.get().longValue()));
+    if (t == null || !t.home.equals(ms.key) || !ms.members.contains(t.key.posId())) {
+      return null;
+    }
+    t.messageId++;
+    ms.changed(t);
+    JsonObject entry = order.message.deepCopy();
+    JsonObject data = entry.getAsJsonObject("data");
+    data.addProperty("message_ID", t.messageId);
+    data.addProperty("revision_ID", order.revision);
+    data.addProperty("run_ID", order.runId);
+    LineChanges.flag(data, flagged);
+    JsonArray orders = new JsonArray();
+    orders.add(entry);
+    JsonObject payloadData = new JsonObject();
+    payloadData.add("orders", orders);
+    payloadData.addProperty("message_ID", t.messageId);
+    payloadData.addProperty("order_ID", ms.orderId);
+    payloadData.addProperty("uid", order.uid);
+    payloadData.add("login_number", orNull(message.get("login_number")));
+    payloadData.add("session_id", orNull(message.get("session_id")));
+    JsonObject payload = new JsonObject();
+    payload.addProperty("action", "sync_all");
+    payload.add("data", payloadData);
+    return new Outgoing(multiSessionChannel(t), Json.write(payload));
+  }
+
+  /**
+   * Whether a sync_all answer published to the writer's device shortly before may not have been
+   * applied yet. It holds the order as it was before this update; applied after this update's
+   * answer, it would take the device back to it, and nothing later would correct it.
+   */
+  private boolean syncAllInFlight(MultiSession ms, JsonObject message) {
+    Optional<BigInteger> posId = Json.pythonInt(orNull(message.getAsJsonObject("data")
+        .get("pos_id")));
+    if (posId.isEmpty() || posId.get().bitLength() > 53) {
+      return false;
+    }
+    Terminal t = terminals.get(new TerminalKey(ms.key.dbname(), posId.get().longValue()));
+    return t != null && t.syncAllDevice != null
+        && t.syncAllDevice.equals(device(message))
+        && clock.millis() - t.syncAllAt < SYNC_ALL_IN_FLIGHT_MILLIS;
+  }
+
+  /** The sending device: its session and login, as the client compares them. */
+  private static String device(JsonObject message) {
+    return Json.write(orNull(message.get("session_id"))) + "/"
+        + Json.write(orNull(message.get("login_number")));
+  }
+
   /** The result of the store step shared by update_order and paid-offline creation. */
-  private record Stored(OrderRecord order, JsonObject refusal) {}
+  private record Stored(OrderRecord order, JsonObject refusal, OrderMerge.Result merge) {
+    Stored(OrderRecord order, JsonObject refusal) {
+      this(order, refusal, null);
+    }
+  }
 
   /**
    * Revision check and store (§5.5 steps 1–6) without broadcasting. {@code data} is
@@ -313,23 +425,36 @@ public final class SyncService {
     OrderRecord order = ms.orders.get(uid);
     JsonElement nonce = data.get("nonce");
     long serverRevision = order == null ? 1 : order.revision;
+    long run = runId != null ? runId : ms.runId;
     if (!clientRevision.equals(BigInteger.valueOf(serverRevision))) {
       if (order != null && sameNonce(order.nonce, nonce)) {
         return new Stored(null, action("")); // a replay of the update that set this revision
       }
-      return new Stored(null, revisionError(uid, order));
+      JsonObject base = order == null || order.state == OrderState.DELETED
+          || conflicts != ConflictPolicy.MERGE || clientRevision.bitLength() > 63
+          ? null : order.messageAt(clientRevision.longValue());
+      if (base == null) {
+        return new Stored(null, revisionError(uid, order));
+      }
+      OrderMerge.Result merged = OrderMerge.merge(dataOf(base), dataOf(order.message), data,
+          OrderMerge.Writer.of(message), order.keptMessages());
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("event=order_merged uid={} base_revision={} stored_revision={} conflicts={}"
+            + " base={} stored={} sent={} merged={}", uid, clientRevision, order.revision,
+            merged.conflicts(), Json.write(base), Json.write(order.message), Json.write(message),
+            Json.write(merged.data()));
+      }
+      message.add("data", merged.data());
+      LineChanges.mark(merged.data(), order.message);
+      accept(ms, order, message, nonce, run);
+      return new Stored(order, null, merged);
     }
     if (order != null && order.state == OrderState.DELETED) {
       return new Stored(null, revisionError(uid, order));
     }
-    long run = runId != null ? runId : ms.runId;
     if (order != null) {
       LineChanges.mark(data, order.message);
-      order.message = message;
-      order.revision++;
-      order.runId = run; // an unpaid order stays unpaid (kept on purpose, §7.9)
-      order.nonce = nonce;
-      ms.changed(order);
+      accept(ms, order, message, nonce, run);
       return new Stored(order, null);
     }
     long sequence = ms.orderId + 1;
@@ -343,6 +468,22 @@ public final class SyncService {
     ms.changed(order);
     ms.counterChanged();
     return new Stored(order, null);
+  }
+
+  /** Stores {@code message} as the order's next revision, keeping the current one as a base. */
+  private void accept(MultiSession ms, OrderRecord order, JsonObject message, JsonElement nonce,
+      long run) {
+    ms.bytes += order.keepCurrent(conflicts == ConflictPolicy.MERGE ? KEPT_REVISIONS : 0);
+    order.message = message;
+    order.revision++;
+    order.runId = run; // an unpaid order stays unpaid (kept on purpose, §7.9)
+    order.nonce = nonce;
+    ms.changed(order);
+  }
+
+  private static JsonObject dataOf(JsonObject message) {
+    JsonElement d = message.get("data");
+    return d != null && d.isJsonObject() ? d.getAsJsonObject() : new JsonObject();
   }
 
   // --- sync_all (§5.6) --------------------------------------------------------------------
@@ -385,6 +526,8 @@ public final class SyncService {
     if (Json.truthy(message.get("immediate_rerendering"))) {
       return new Outcome(payload, List.of());
     }
+    asker.syncAllAt = clock.millis();
+    asker.syncAllDevice = device(message);
     // Sent through the bus so it is ordered with broadcasts on each terminal's stream; to every
     // terminal of the same Odoo user, each with its current counter (kept on purpose, §7.13).
     List<Outgoing> out = new ArrayList<>();
@@ -410,6 +553,9 @@ public final class SyncService {
     data.addProperty("message_ID", messageId);
     data.addProperty("revision_ID", order.revision);
     data.addProperty("run_ID", run);
+    // Every line flagged, so a POS that missed updates re-applies all values, not only those of
+    // the last update (the original's §7.11); the client changes only what differs.
+    LineChanges.flag(data, OrderMerge.lines(data).keySet());
     return entry;
   }
 
@@ -459,7 +605,8 @@ public final class SyncService {
     } else if (order == null || order.state != OrderState.DELETED) {
       long serverRevision = order == null ? 1 : order.revision;
       boolean replay = order != null && sameNonce(order.nonce, nonce);
-      if (!clientRevision.equals(BigInteger.valueOf(serverRevision)) && !replay) {
+      if (!clientRevision.equals(BigInteger.valueOf(serverRevision)) && !replay
+          && !lateRemovalAccepted(order, clientRevision, data)) {
         return new Outcome(removeConflict(uid), List.of());
       }
     }
@@ -474,6 +621,20 @@ public final class SyncService {
     JsonObject result = new JsonObject();
     result.addProperty("order_ID", ms.orderId);
     return new Outcome(result, out);
+  }
+
+  /**
+   * Under {@code merge}, a removal based on an older revision wins like any later arrival (a
+   * concurrent edit of a removed order cannot be kept), when that revision is still known or the
+   * order was finalized (paid: it is gone whatever changed meanwhile).
+   */
+  private boolean lateRemovalAccepted(OrderRecord order, BigInteger clientRevision,
+      JsonObject data) {
+    if (conflicts != ConflictPolicy.MERGE || order == null) {
+      return false;
+    }
+    return Json.truthy(data.get("finalized"))
+        || (clientRevision.bitLength() <= 63 && order.messageAt(clientRevision.longValue()) != null);
   }
 
   /**

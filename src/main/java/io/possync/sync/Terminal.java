@@ -10,6 +10,12 @@ final class Terminal {
   /** Last {@code message_ID} sent on this terminal's channel; the reference starts at 1. */
   long messageId = 1;
   long userId;
+  /**
+   * When a non-immediate sync_all was last published for this POS, and to which device (session
+   * and login); memory only.
+   */
+  long syncAllAt;
+  String syncAllDevice;
 
   Terminal(TerminalKey key, MultiSessionKey home, long userId) {
     this.key = key;

@@ -1,0 +1,358 @@
+package io.possync.sync;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Three-way merge of an order update based on an older revision (docs/conflicts.md).
+ *
+ * <p>{@code base} is the order as the writer last saw it, {@code ours} the order as stored now,
+ * {@code theirs} the late update. Every value is merged on its own: an order-level key, and each
+ * key of each line, lines being identified by their {@code uid}. A value changed on one side only
+ * takes that change; a value changed on both sides to different values is a conflict, and the
+ * later arrival ({@code theirs}) wins. A line removed on one side and unchanged on the other is
+ * removed; a line removed on one side and changed on the other is a conflict, decided the same way.
+ * Everything else in the payload is carried through untouched: values are compared, never
+ * interpreted.
+ *
+ * <p>Pure: no state, no I/O; the inputs are not modified.
+ */
+final class OrderMerge {
+  /** Keys stamped on each send ({@code MultiSession.send}) or by the server: theirs, as sent. */
+  private static final Set<String> ENVELOPE = Set.of("revision_ID", "message_ID", "nonce",
+      "pos_id");
+  private static final String LINES = "lines";
+  private static final String UID = "uid";
+  private static final String IS_CHANGED = "is_changed";
+  /**
+   * Line keys that differ between devices without anyone changing the line: the device's own
+   * line number, and {@code ms_info}, which a device that built the order from another POS's data
+   * holds empty. They follow the line's other values and never count as a change or conflict.
+   */
+  private static final Set<String> LOCAL_LINE_KEYS = Set.of("id", "ms_info", IS_CHANGED, UID);
+
+  /**
+   * @param data      the merged {@code message.data}
+   * @param conflicts where both sides changed the same value differently ({@code theirs} won),
+   *                  as paths such as {@code note} or {@code lines[<uid>].qty}
+   * @param changedForWriter uids of merged lines that differ from what the writer sent (the lines
+   *                  its copy must flag {@code is_changed}, or create)
+   */
+  record Result(JsonObject data, List<String> conflicts, Set<String> changedForWriter) {}
+
+  /** Who wrote {@code theirs}: their device computes line uids of orders it was sent (below). */
+  record Writer(String sessionId, String loginNumber) {
+    /** The writer of {@code message}, if its envelope names one. */
+    static Writer of(JsonObject message) {
+      String session = integerText(message.get("session_id"));
+      String login = integerText(message.get("login_number"));
+      return session == null || login == null ? null : new Writer(session, login);
+    }
+
+    /**
+     * The uid a line with local {@code id} gets on this writer's device when it builds the order
+     * from another POS's data: Odoo's {@code Orderline.init_from_JSON} keeps the line's {@code id}
+     * and pos_multi_session then computes {@code uid} from the device's own session and login
+     * (pos_multi_session.js 12.0, {@code Orderline.initialize}; models.js
+     * {@code generate_unique_id}). Such a line is the same line as the stored one with that id.
+     */
+    String localUid(String sequenceNumber, String lineId) {
+      return pad(sessionId, 5) + "-" + pad(loginNumber, 3) + "-" + pad(sequenceNumber, 4) + "-"
+          + lineId;
+    }
+  }
+
+  private OrderMerge() {}
+
+  /**
+   * @param base    {@code data} of the revision the writer saw
+   * @param ours    {@code data} as stored now
+   * @param theirs  {@code data} of the late update, written by {@code theirsBy}
+   * @param known   every message still kept, the stored one included: who wrote each, and the
+   *                ids their lines had (see {@link Writer#localUid})
+   */
+  static Result merge(JsonObject base, JsonObject ours, JsonObject theirs, Writer theirsBy,
+      List<JsonObject> known) {
+    List<String> conflicts = new ArrayList<>();
+    JsonObject out = new JsonObject();
+    Set<String> keys = new LinkedHashSet<>(ours.keySet());
+    keys.addAll(theirs.keySet());
+    for (String key : keys) {
+      JsonElement value;
+      if (key.equals(LINES)) {
+        continue; // placed below, where ours or theirs had it
+      } else if (ENVELOPE.contains(key)) {
+        value = theirs.get(key);
+      } else {
+        value = pick(base.get(key), ours.get(key), theirs.get(key), key, conflicts);
+      }
+      if (value != null) {
+        out.add(key, value.deepCopy());
+      }
+    }
+    Set<String> changedForWriter = new LinkedHashSet<>();
+    if (ours.has(LINES) || theirs.has(LINES)) {
+      out.add(LINES, mergeLines(base, ours, theirs, theirsBy, known, conflicts,
+          changedForWriter));
+    }
+    return new Result(out, List.copyOf(conflicts), Set.copyOf(changedForWriter));
+  }
+
+  /** The rule for one value; null stands for an absent key. */
+  private static JsonElement pick(JsonElement base, JsonElement ours, JsonElement theirs,
+      String path, List<String> conflicts) {
+    if (same(theirs, base)) {
+      return ours;
+    }
+    if (same(ours, base) || same(ours, theirs)) {
+      return theirs;
+    }
+    conflicts.add(path);
+    return theirs;
+  }
+
+  private static JsonArray mergeLines(JsonObject base, JsonObject ours, JsonObject theirs,
+      Writer theirsBy, List<JsonObject> known, List<String> conflicts,
+      Set<String> changedForWriter) {
+    Map<String, JsonArray> b = lines(base);
+    Map<String, Set<String>> ids = knownIds(b.keySet(), known);
+    // Any device that wrote a kept revision may have renamed lines in ours; only the writer in
+    // theirs.
+    Set<String> oursNamers = new LinkedHashSet<>();
+    for (JsonObject message : known) {
+      Writer w = Writer.of(message);
+      String seq = integerText(dataOf(message).get("sequence_number"));
+      if (w != null && seq != null) {
+        oursNamers.add(w.sessionId() + "/" + w.loginNumber() + "/" + seq);
+      }
+    }
+    Side o = recognize(lines(ours), b, ids, oursNamers);
+    Side t = recognize(lines(theirs), b, ids, theirsBy == null ? Set.of()
+        : namer(theirsBy, integerText(theirs.get("sequence_number"))));
+    JsonArray out = new JsonArray();
+    // Ours first, in its order (what every other terminal already shows), then theirs' new lines.
+    Set<String> keys = new LinkedHashSet<>(o.lines().keySet());
+    keys.addAll(t.lines().keySet());
+    for (String key : keys) {
+      JsonArray bl = b.get(key);
+      JsonArray ol = o.lines().get(key);
+      JsonArray tl = t.lines().get(key);
+      JsonArray merged;
+      if (ol != null && tl != null) {
+        merged = mergeLine(bl, ol, tl, key, conflicts);
+      } else if (bl == null) {
+        merged = ol != null ? ol : tl; // added on one side
+      } else if (ol != null) {
+        // removed by theirs: gone unless ours changed it meanwhile (a conflict theirs wins)
+        if (!sameLine(lineBody(ol), lineBody(bl))) {
+          conflicts.add("lines[" + key + "]");
+        }
+        merged = null;
+      } else {
+        // removed by ours: gone unless theirs changed it (a conflict theirs wins)
+        if (sameLine(lineBody(tl), lineBody(bl))) {
+          merged = null;
+        } else {
+          conflicts.add("lines[" + key + "]");
+          merged = tl;
+        }
+      }
+      if (merged == null) {
+        continue;
+      }
+      // Known by the uid the terminals that have ours use, else by the writer's.
+      String uid = ol != null ? o.uids().get(key) : t.uids().get(key);
+      JsonArray copy = merged.deepCopy();
+      JsonObject body = copy.get(2).getAsJsonObject();
+      body.remove(IS_CHANGED);
+      body.addProperty(UID, uid);
+      out.add(copy);
+      if (tl == null || !sameLine(lineBody(copy), lineBody(tl))
+          || !uid.equals(t.uids().get(key))) {
+        changedForWriter.add(uid);
+      }
+    }
+    for (JsonElement odd : unidentified(theirs)) {
+      out.add(odd.deepCopy()); // a line without uid cannot be matched: kept as sent
+    }
+    return out;
+  }
+
+  /** One side's lines by the uid they have in base, where recognized; with their own uids. */
+  private record Side(Map<String, JsonArray> lines, Map<String, String> uids) {}
+
+  /** Merges one line present on both sides, key by key (its uid is the key it is known by). */
+  private static JsonArray mergeLine(JsonArray base, JsonArray ours, JsonArray theirs, String uid,
+      List<String> conflicts) {
+    JsonObject b = base == null ? new JsonObject() : lineBody(base);
+    JsonObject o = lineBody(ours);
+    JsonObject t = lineBody(theirs);
+    JsonObject body = new JsonObject();
+    Set<String> keys = new LinkedHashSet<>(o.keySet());
+    keys.addAll(t.keySet());
+    boolean theirsChanged = !sameLine(t, b);
+    for (String key : keys) {
+      if (key.equals(IS_CHANGED) || key.equals(UID)) {
+        continue;
+      }
+      JsonElement v;
+      if (LOCAL_LINE_KEYS.contains(key)) {
+        v = theirsChanged ? t.get(key) : o.get(key); // they go with the side that changed
+        v = v != null ? v : o.get(key);
+      } else {
+        v = pick(b.get(key), o.get(key), t.get(key), "lines[" + uid + "]." + key, conflicts);
+      }
+      if (v != null) {
+        body.add(key, v.deepCopy());
+      }
+    }
+    JsonArray triple = theirs.deepCopy();
+    triple.set(2, body);
+    return triple;
+  }
+
+  /**
+   * A side's lines keyed by uid, except that a line the side's writer renamed when its device
+   * built the order (see {@link Writer#localUid}) is keyed by its uid in base. Only a base line
+   * the side does not also name under its base uid is recognized, and only once.
+   */
+  private static Side recognize(Map<String, JsonArray> side, Map<String, JsonArray> base,
+      Map<String, Set<String>> ids, Set<String> namers) {
+    Map<String, String> byLocalUid = new LinkedHashMap<>();
+    for (String namer : namers) {
+      String[] n = namer.split("/");
+      Writer writer = new Writer(n[0], n[1]);
+      for (Map.Entry<String, Set<String>> e : ids.entrySet()) {
+        if (!side.containsKey(e.getKey())) {
+          for (String id : e.getValue()) {
+            byLocalUid.putIfAbsent(writer.localUid(n[2], id), e.getKey());
+          }
+        }
+      }
+    }
+    Map<String, JsonArray> lines = new LinkedHashMap<>();
+    Map<String, String> uids = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonArray> e : side.entrySet()) {
+      String baseUid = base.containsKey(e.getKey()) ? null : byLocalUid.get(e.getKey());
+      String key = baseUid != null && !lines.containsKey(baseUid) ? baseUid : e.getKey();
+      if (baseUid != null) {
+        byLocalUid.values().removeIf(baseUid::equals);
+      }
+      lines.putIfAbsent(key, e.getValue());
+      uids.putIfAbsent(key, e.getKey());
+    }
+    return new Side(lines, uids);
+  }
+
+  private static Set<String> namer(Writer w, String sequence) {
+    return sequence == null ? Set.of() : Set.of(w.sessionId() + "/" + w.loginNumber() + "/"
+        + sequence);
+  }
+
+  private static JsonObject dataOf(JsonObject message) {
+    JsonElement d = message.get("data");
+    return d != null && d.isJsonObject() ? d.getAsJsonObject() : new JsonObject();
+  }
+
+  /** Every {@code id} each base line had in the kept revisions (a device keeps the first). */
+  private static Map<String, Set<String>> knownIds(Set<String> baseUids, List<JsonObject> known) {
+    Map<String, Set<String>> out = new LinkedHashMap<>();
+    for (JsonObject message : known) {
+      for (Map.Entry<String, JsonArray> e : lines(dataOf(message)).entrySet()) {
+        String id = integerText(lineBody(e.getValue()).get("id"));
+        if (id != null && baseUids.contains(e.getKey())) {
+          out.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>()).add(id);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The lines of {@code data.lines} by uid ({@code [0, 0, {…, "uid": …}]}), in their order. */
+  static Map<String, JsonArray> lines(JsonObject data) {
+    Map<String, JsonArray> out = new LinkedHashMap<>();
+    JsonElement lines = data.get(LINES);
+    if (lines == null || !lines.isJsonArray()) {
+      return out;
+    }
+    for (JsonElement entry : lines.getAsJsonArray()) {
+      String uid = identified(entry);
+      if (uid != null) {
+        out.putIfAbsent(uid, entry.getAsJsonArray());
+      }
+    }
+    return out;
+  }
+
+  private static List<JsonElement> unidentified(JsonObject data) {
+    List<JsonElement> out = new ArrayList<>();
+    JsonElement lines = data.get(LINES);
+    if (lines != null && lines.isJsonArray()) {
+      for (JsonElement entry : lines.getAsJsonArray()) {
+        if (identified(entry) == null) {
+          out.add(entry);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String identified(JsonElement entry) {
+    if (!entry.isJsonArray() || entry.getAsJsonArray().size() < 3
+        || !entry.getAsJsonArray().get(2).isJsonObject()) {
+      return null;
+    }
+    JsonElement uid = entry.getAsJsonArray().get(2).getAsJsonObject().get(UID);
+    return uid != null && uid.isJsonPrimitive() && uid.getAsJsonPrimitive().isString()
+        ? uid.getAsString() : null;
+  }
+
+  private static JsonObject lineBody(JsonArray line) {
+    return line.get(2).getAsJsonObject();
+  }
+
+  /** The same line values, the device-local keys aside. */
+  private static boolean sameLine(JsonObject a, JsonObject b) {
+    JsonObject x = a.deepCopy();
+    JsonObject y = b.deepCopy();
+    for (String key : LOCAL_LINE_KEYS) {
+      x.remove(key);
+      y.remove(key);
+    }
+    return Json.pyEquals(x, y);
+  }
+
+  /** Equal as Python compares them, absent only equal to absent, {@code is_changed} ignored. */
+  private static boolean same(JsonElement a, JsonElement b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    if (a.isJsonObject() && b.isJsonObject()
+        && (a.getAsJsonObject().has(IS_CHANGED) || b.getAsJsonObject().has(IS_CHANGED))) {
+      JsonObject x = a.getAsJsonObject().deepCopy();
+      JsonObject y = b.getAsJsonObject().deepCopy();
+      x.remove(IS_CHANGED);
+      y.remove(IS_CHANGED);
+      return Json.pyEquals(x, y);
+    }
+    return Json.pyEquals(a, b);
+  }
+
+  /** An integer's decimal text (JSON 7 or 7.0 or "7"), or null. */
+  private static String integerText(JsonElement e) {
+    return Json.pythonInt(e == null ? com.google.gson.JsonNull.INSTANCE : e)
+        .filter(v -> v.signum() >= 0).map(java.math.BigInteger::toString).orElse(null);
+  }
+
+  /** JavaScript's zero_pad of models.js: left-pads with zeros, never cuts. */
+  private static String pad(String digits, int size) {
+    return digits.length() >= size ? digits : "0".repeat(size - digits.length()) + digits;
+  }
+}
