@@ -71,6 +71,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
   private final ConcurrentMap<String, Counter> requests = new ConcurrentHashMap<>();
   private final Map<String, Timer> updates;
   private final Map<String, Counter> revisionErrors;
+  private final Counter merges;
   private final ConcurrentMap<String, Counter> syncAlls = new ConcurrentHashMap<>();
   private final Counter published;
   private final Timer fanOut;
@@ -111,6 +112,9 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
     }
     this.updates = Map.copyOf(u);
     this.revisionErrors = Map.copyOf(r);
+    this.merges = Counter.builder("possync.merges")
+        .description("Late updates merged with the changes made meanwhile instead of refused")
+        .register(registry);
     this.published = Counter.builder("possync.notifications.published")
         .description("Notifications made pollable").register(registry);
     this.fanOut = Timer.builder("possync.fanout")
@@ -205,6 +209,11 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
   @Override
   public void revisionError(String action) {
     revisionErrors.getOrDefault(action, revisionErrors.get("other")).increment();
+  }
+
+  @Override
+  public void merged() {
+    merges.increment();
   }
 
   @Override

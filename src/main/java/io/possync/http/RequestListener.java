@@ -28,6 +28,9 @@ public interface RequestListener {
   /** An update was answered with a revision conflict ({@code revision_error}). */
   default void revisionError(String action) { }
 
+  /** A late update was merged with the changes made meanwhile (docs/conflicts.md). */
+  default void merged() { }
+
   /** A terminal asked for a full resync ({@code sync_all}) and got it. */
   default void syncAll(String dbname, long posId) { }
 }

@@ -51,6 +51,9 @@ final class UpdateRoute implements Route {
         && "revision_error".equals(answered.getAsString())) {
       listener.revisionError(action);
     }
+    if (result.isJsonObject() && result.getAsJsonObject().has("merged")) {
+      listener.merged();
+    }
     if (action.equals("sync_all")) {
       JsonElement data = request.message().get("data");
       JsonElement posId = data != null && data.isJsonObject()

@@ -317,7 +317,7 @@ public final class SyncService {
     // merge), or when a sync_all answer taken before this update may still be on its way to it
     // (it would take the order back), it gets the stored order in a form it applies.
     Set<String> flagged = stored.merge != null ? stored.merge.changedForWriter() : null;
-    if (flagged == null && syncAllInFlight(ms, message)) {
+    if (flagged == null && syncAllInFlight(ms, message, order.uid)) {
       flagged = OrderMerge.lines(storedData).keySet();
     }
     if (flagged != null) {
@@ -387,11 +387,12 @@ public final class SyncService {
   }
 
   /**
-   * Whether a sync_all answer published to the writer's device shortly before may not have been
-   * applied yet. It holds the order as it was before this update; applied after this update's
-   * answer, it would take the device back to it, and nothing later would correct it.
+   * Whether a sync_all answer published to the writer's device shortly before, listing this
+   * order, may not have been applied yet. It holds the order as it was before this update;
+   * applied after this update's answer, it would take the device back to it, and nothing later
+   * would correct it.
    */
-  private boolean syncAllInFlight(MultiSession ms, JsonObject message) {
+  private boolean syncAllInFlight(MultiSession ms, JsonObject message, String uid) {
     Optional<BigInteger> posId = Json.pythonInt(orNull(message.getAsJsonObject("data")
         .get("pos_id")));
     if (posId.isEmpty() || posId.get().bitLength() > 53) {
@@ -400,7 +401,8 @@ public final class SyncService {
     Terminal t = terminals.get(new TerminalKey(ms.key.dbname(), posId.get().longValue()));
     return t != null && t.syncAllDevice != null
         && t.syncAllDevice.equals(device(message))
-        && clock.millis() - t.syncAllAt < SYNC_ALL_IN_FLIGHT_MILLIS;
+        && clock.millis() - t.syncAllAt < SYNC_ALL_IN_FLIGHT_MILLIS
+        && t.syncAllUids.contains(uid);
   }
 
   /** The sending device: its session and login, as the client compares them. */
@@ -528,6 +530,11 @@ public final class SyncService {
     }
     asker.syncAllAt = clock.millis();
     asker.syncAllDevice = device(message);
+    Set<String> listed = new java.util.HashSet<>();
+    for (JsonElement o : orders) {
+      listed.add(o.getAsJsonObject().getAsJsonObject("data").get("uid").getAsString());
+    }
+    asker.syncAllUids = listed;
     // Sent through the bus so it is ordered with broadcasts on each terminal's stream; to every
     // terminal of the same Odoo user, each with its current counter (kept on purpose, §7.13).
     List<Outgoing> out = new ArrayList<>();

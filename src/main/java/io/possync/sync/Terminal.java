@@ -11,11 +11,12 @@ final class Terminal {
   long messageId = 1;
   long userId;
   /**
-   * When a non-immediate sync_all was last published for this POS, and to which device (session
-   * and login); memory only.
+   * When a non-immediate sync_all was last published for this POS, to which device (session and
+   * login), and the orders it listed; memory only.
    */
   long syncAllAt;
   String syncAllDevice;
+  java.util.Set<String> syncAllUids = java.util.Set.of();
 
   Terminal(TerminalKey key, MultiSessionKey home, long userId) {
     this.key = key;

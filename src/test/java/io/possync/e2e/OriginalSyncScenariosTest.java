@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The original module's external multi-browser scenarios ({@code test_sync.py}, PROTOCOL.md §8),
- * played by virtual terminals over real HTTP: "admin" is POS 1, "demo" POS 2, each with its own
+ * played by virtual terminals over real HTTP, under the original's conflict policy
+ * ({@code sync.conflicts=reject}; {@link OriginalSyncScenariosUnderMergeTest} plays them merging): "admin" is POS 1, "demo" POS 2, each with its own
  * user and POS session, in one multi-session. Each test starts a fresh node, which stands in for
  * the originals' {@code remove_all_orders()} preamble.
  */
@@ -43,7 +44,19 @@ class OriginalSyncScenariosTest {
 
   @BeforeEach
   void openShop() throws Exception {
-    shop = Shop.open(java.util.Map.of(), restarts());
+    shop = Shop.open(java.util.Map.of("sync.conflicts", conflicts()), restarts());
+  }
+
+  /**
+   * The conflict policy: the original's ({@code reject}) here, so that these scenarios pin its
+   * behaviour; {@link OriginalSyncScenariosUnderMergeTest} plays them with merging.
+   */
+  String conflicts() {
+    return "reject";
+  }
+
+  boolean merging() {
+    return conflicts().equals("merge");
   }
 
   /** Overridden by the variant that restarts the server between the scenario's steps. */
@@ -204,6 +217,15 @@ class OriginalSyncScenariosTest {
     assertThat(demo.order(order).orElseThrow().revision()).as("demo has not heard").isEqualTo(1);
     fill(demo, order, MAGNETIC_BOARD);
 
+    if (merging()) {
+      // Merged: demo's line joins admin's; demo keeps its own line order (docs/conflicts.md).
+      OrderView end = Shop.sameLinesEverywhere(order, admin, demo);
+      assertThat(end.summary().items()).containsExactlyInAnyOrderElementsOf(
+          items(LED_LAMP, DESK_PAD, WHITEBOARD_PEN, MAGNETIC_BOARD));
+      assertThat(end.revision()).isEqualTo(3);
+      assertCleanRun(admin, demo);
+      return;
+    }
     OrderView end = sameOrderEverywhere(order, admin, demo);
     assertThat(end.summary().items()).isEqualTo(items(LED_LAMP, DESK_PAD, WHITEBOARD_PEN));
     assertThat(end.revision()).isEqualTo(2);
@@ -295,6 +317,14 @@ class OriginalSyncScenariosTest {
     fill(admin, order, DESK_PAD, WHITEBOARD_PEN, MAGNETIC_BOARD);
     applied.get(5, TimeUnit.SECONDS); // the server took revision 2; admin's answer is late
     admin.removeOrder(order);
+    if (merging()) {
+      // A removal based on a revision still kept wins like any later arrival: gone everywhere.
+      goneEverywhere(order, admin, observer);
+      eventually().until(() -> admin.isIdle() && observer.isIdle());
+      assertThat(shop.status().drafts()).isZero();
+      assertCleanRun(admin, observer);
+      return;
+    }
 
     OrderView back = sameOrderEverywhere(order, admin, observer);
     assertThat(back.summary().items())

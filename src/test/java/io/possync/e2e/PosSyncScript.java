@@ -45,8 +45,15 @@ final class PosSyncScript {
    * The transcript steps whose answer PosSync changes; checked against the switch below, so a
    * renamed or vanished step cannot make a deviation silently unused.
    */
-  static final Set<String> DEVIATING = Set.of("S27", "S28", "S29", "S30", "S31", "S33", "S35a",
-      "S35", "P1");
+  static final Set<String> DEVIATING = Set.of("S16", "S19", "S25a", "S25b", "S27", "S28", "S29",
+      "S30", "S31", "S33", "S35a", "S35", "P1");
+
+  /**
+   * Under {@code sync.conflicts=merge} the replay ends with S17, POS 2's update based on an old
+   * revision: PosSync merges it where the reference refused it, and every later step of the
+   * transcript plays out that refusal (POS 2's sync_all for the order, its resend).
+   */
+  static final String LAST_STEP_WHEN_MERGING = "S17";
 
   /*
    * D5 changes more than S27's own answer. S27 is a sync_all by POS 1 (user 2) without
@@ -71,8 +78,34 @@ final class PosSyncScript {
 
   private PosSyncScript() {}
 
-  /** The steps to replay, in the order the requests are sent. */
+  /** The steps to replay under {@code sync.conflicts=reject}, in the order the requests are sent. */
   static List<Step> of(List<GoldenExchange> transcript) {
+    return of(transcript, false);
+  }
+
+  /**
+   * The steps to replay, in the order the requests are sent; when {@code merging}, the S steps
+   * up to {@link #LAST_STEP_WHEN_MERGING}, whose answer is the merge's, then the P steps (a server
+   * of their own).
+   */
+  static List<Step> of(List<GoldenExchange> transcript, boolean merging) {
+    if (merging) {
+      List<Step> steps = new ArrayList<>();
+      boolean cut = false;
+      for (GoldenExchange ex : transcript) {
+        boolean sStep = ex.step().startsWith("S");
+        if (sStep && cut) {
+          continue;
+        }
+        steps.add(switch (ex.step()) {
+          case "S15", "S16" -> wokenByTheMerge(ex, transcript);
+          case LAST_STEP_WHEN_MERGING -> merged(ex);
+          default -> step(ex);
+        });
+        cut |= ex.step().equals(LAST_STEP_WHEN_MERGING);
+      }
+      return steps;
+    }
     List<Step> steps = new ArrayList<>();
     Set<String> changed = new TreeSet<>();
     for (GoldenExchange ex : transcript) {
@@ -93,8 +126,102 @@ final class PosSyncScript {
     return steps;
   }
 
+  /**
+   * S17 merged: POS 2 keeps the revision it sent until the merged order reaches it
+   * (docs/conflicts.md); the reference answered revision_error.
+   */
+  private static Step merged(GoldenExchange ex) {
+    JsonObject data = ex.request().getAsJsonObject("params").getAsJsonObject("message")
+        .getAsJsonObject("data");
+    JsonObject result = new JsonObject();
+    result.addProperty("action", "update_revision_ID");
+    result.add("revision_ID", data.get("revision_ID"));
+    result.add("uid", data.get("uid"));
+    result.addProperty("order_ID", 1);
+    result.addProperty("run_ID", 1);
+    result.addProperty("merged", true);
+    return deviation(ex, "merge instead of revision_error", delivered -> answer(ex, result));
+  }
+
+  /**
+   * The polls held when S17 comes, answered by its merge: POS 1 (S15) gets the merged order, POS 2
+   * (S16) gets it too, then the copy it applies (a sync_all for the order). Merged: S17's values
+   * (where S14 changed something S17 changed too, S17 won; nothing else changed in S14) with
+   * S14's new line; revision 3. S14 left both counters at 4.
+   */
+  private static Step wokenByTheMerge(GoldenExchange recorded, List<GoldenExchange> transcript) {
+    GoldenExchange ex = recorded.withStep(recorded.step(), recorded.title().replaceFirst(
+        "answered after S\\w+", "answered after " + LAST_STEP_WHEN_MERGING), recorded.request());
+    JsonObject s14 = message(transcript, "S14");
+    JsonObject s17 = message(transcript, LAST_STEP_WHEN_MERGING);
+    JsonObject merged = s17.deepCopy();
+    JsonObject data = merged.getAsJsonObject("data");
+    JsonArray lines = new JsonArray();
+    JsonArray theirs = data.getAsJsonArray("lines").get(0).getAsJsonArray().deepCopy();
+    lines.add(theirs);
+    lines.add(s14.getAsJsonObject("data").getAsJsonArray("lines").get(1).deepCopy());
+    data.add("lines", lines);
+    data.addProperty("revision_ID", 3);
+    JsonArray result = new JsonArray();
+    if (ex.step().equals("S15")) {
+      result.add(notification("8.1", POS_1_MULTI_SESSION, broadcast(merged, 5)));
+    } else {
+      String pos2 = "[\"testdb\",\"pos.multi_session\",\"2\"]";
+      result.add(notification("8.2", pos2, broadcast(merged, 5)));
+      JsonObject entry = merged.deepCopy();
+      entry.getAsJsonObject("data").addProperty("message_ID", 6);
+      entry.getAsJsonObject("data").addProperty("run_ID", 1);
+      // POS 2 lacks S14's line: flagged; its own line is as it sent it.
+      lineOf(entry, 1).addProperty("is_changed", true);
+      JsonArray orders = new JsonArray();
+      orders.add(entry);
+      JsonObject copyData = new JsonObject();
+      copyData.add("orders", orders);
+      copyData.addProperty("message_ID", 6);
+      copyData.addProperty("order_ID", 1);
+      copyData.add("uid", data.get("uid"));
+      copyData.add("login_number", s17.get("login_number"));
+      copyData.add("session_id", s17.get("session_id"));
+      JsonObject copy = new JsonObject();
+      copy.addProperty("action", "sync_all");
+      copy.add("data", copyData);
+      result.add(notification("8.3", pos2, copy));
+    }
+    return deviation(ex, "woken by S17's merge", delivered -> answer(ex, result));
+  }
+
+  /** The merged order as broadcast: the line S14 had at another quantity is flagged. */
+  private static JsonObject broadcast(JsonObject merged, long messageId) {
+    JsonObject m = merged.deepCopy();
+    m.getAsJsonObject("data").addProperty("message_ID", messageId);
+    lineOf(m, 0).addProperty("is_changed", true);
+    return m;
+  }
+
+  private static JsonObject lineOf(JsonObject message, int index) {
+    return message.getAsJsonObject("data").getAsJsonArray("lines").get(index).getAsJsonArray()
+        .get(2).getAsJsonObject();
+  }
+
+  private static JsonObject notification(String position, String channel, JsonObject message) {
+    JsonObject n = new JsonObject();
+    n.addProperty("id", new BigDecimal(position));
+    n.addProperty("channel", channel);
+    n.add("message", message);
+    return n;
+  }
+
+  private static JsonObject message(List<GoldenExchange> transcript, String step) {
+    return transcript.stream().filter(e -> e.step().equals(step)).findFirst().orElseThrow()
+        .request().getAsJsonObject("params").getAsJsonObject("message");
+  }
+
   private static Step step(GoldenExchange ex) {
     return switch (ex.step()) {
+      // §7.11: every line of a sync_all entry is flagged is_changed, so that a POS that missed
+      // updates takes all values (the reference flagged only the last update's changes).
+      case "S16", "S19", "S25a", "S25b" -> deviation(ex, "is_changed on every sync_all line",
+          delivered -> new Expectation.Answer(ex.status(), everyLineFlagged(ex.response())));
       // D5: a sync_all for an unknown uid is a normal, non-immediate sync_all, not a TypeError.
       case "S27" -> deviation(ex, "D5", delivered -> answer(ex, new JsonObject()));
       // D10: malformed requests still get an error, but PosSync's own (names are not Python's).
@@ -144,6 +271,29 @@ final class PosSyncScript {
         "POS 2 long-poll (last = S27's copy, got in S35a): the rest of the reference's S35a answer",
         request);
     return deviation(rest, "D5", delivered -> asRecorded(rest));
+  }
+
+  /** {@code body} with is_changed set on every line of every sync_all entry in it. */
+  private static JsonElement everyLineFlagged(JsonElement body) {
+    JsonElement copy = body.deepCopy();
+    flagSyncAllLines(copy, false);
+    return copy;
+  }
+
+  private static void flagSyncAllLines(JsonElement e, boolean inSyncAll) {
+    if (e.isJsonArray()) {
+      e.getAsJsonArray().forEach(x -> flagSyncAllLines(x, inSyncAll));
+    } else if (e.isJsonObject()) {
+      JsonObject o = e.getAsJsonObject();
+      boolean syncAll = inSyncAll || (o.has("action") && o.get("action").isJsonPrimitive()
+          && o.get("action").getAsString().equals("sync_all"));
+      if (syncAll && o.has("lines") && o.get("lines").isJsonArray()) {
+        for (JsonElement line : o.getAsJsonArray("lines")) {
+          line.getAsJsonArray().get(2).getAsJsonObject().addProperty("is_changed", true);
+        }
+      }
+      o.entrySet().forEach(m -> flagSyncAllLines(m.getValue(), syncAll));
+    }
   }
 
   private static Step deviation(GoldenExchange ex, String decision,

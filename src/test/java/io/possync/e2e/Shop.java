@@ -227,6 +227,32 @@ final class Shop implements AutoCloseable {
     return seen;
   }
 
+  /**
+   * Waits until every terminal shows the order with the same number, revision and lines as the
+   * first one, in any line order: after a merge each terminal lists lines in the order it
+   * learned them, as the real client does (docs/conflicts.md).
+   */
+  static OrderView sameLinesEverywhere(String uid, VirtualTerminal... ts) {
+    eventually().untilAsserted(() -> {
+      OrderView first = ts[0].order(uid).orElseThrow(() -> new AssertionError(ts[0] + " lacks " + uid));
+      for (VirtualTerminal t : ts) {
+        OrderView seen = t.order(uid).orElseThrow(() -> new AssertionError(t + " lacks " + uid));
+        assertThat(seen.sequenceNumber()).as("number of %s on %s", uid, t)
+            .isEqualTo(first.sequenceNumber());
+        assertThat(seen.summary().items()).as("%s on %s", uid, t)
+            .containsExactlyInAnyOrderElementsOf(first.summary().items());
+        assertThat(seen.revision()).as("revision of %s on %s", uid, t)
+            .isEqualTo(first.revision());
+      }
+      for (VirtualTerminal t : ts) {
+        assertThat(t.isIdle()).as("%s idle", t).isTrue();
+      }
+    });
+    OrderView seen = ts[0].order(uid).orElseThrow();
+    checkpointHere();
+    return seen;
+  }
+
   /** Waits until no terminal has the order. */
   static void goneEverywhere(String uid, VirtualTerminal... ts) {
     eventually().untilAsserted(() -> {
