@@ -42,8 +42,10 @@ final class OrderMerge {
    * @param data      the merged {@code message.data}
    * @param conflicts where both sides changed the same value differently ({@code theirs} won),
    *                  as paths such as {@code note} or {@code lines[<uid>].qty}
-   * @param changedForWriter uids of merged lines that differ from what the writer sent (the lines
-   *                  its copy must flag {@code is_changed}, or create)
+   * @param changedForWriter uids of merged lines the writer's device may show otherwise: those
+   *                  that differ from what it sent, and those changed by the revisions it had not
+   *                  seen when it sent (their broadcasts may have reached it since); its copy
+   *                  flags them {@code is_changed}
    */
   record Result(JsonObject data, List<String> conflicts, Set<String> changedForWriter) {}
 
@@ -77,9 +79,10 @@ final class OrderMerge {
    * @param theirs  {@code data} of the late update, written by {@code theirsBy}
    * @param known   every message still kept, the stored one included: who wrote each, and the
    *                ids their lines had (see {@link Writer#localUid})
+   * @param meanwhile {@code data} of each revision after base, the stored one included
    */
   static Result merge(JsonObject base, JsonObject ours, JsonObject theirs, Writer theirsBy,
-      List<JsonObject> known) {
+      List<JsonObject> known, List<JsonObject> meanwhile) {
     List<String> conflicts = new ArrayList<>();
     JsonObject out = new JsonObject();
     Set<String> keys = new LinkedHashSet<>(ours.keySet());
@@ -100,7 +103,7 @@ final class OrderMerge {
     Set<String> changedForWriter = new LinkedHashSet<>();
     if (ours.has(LINES) || theirs.has(LINES)) {
       out.add(LINES, mergeLines(base, ours, theirs, theirsBy, known, conflicts,
-          changedForWriter));
+          changedForWriter, touched(base, meanwhile)));
     }
     return new Result(out, List.copyOf(conflicts), Set.copyOf(changedForWriter));
   }
@@ -120,7 +123,7 @@ final class OrderMerge {
 
   private static JsonArray mergeLines(JsonObject base, JsonObject ours, JsonObject theirs,
       Writer theirsBy, List<JsonObject> known, List<String> conflicts,
-      Set<String> changedForWriter) {
+      Set<String> changedForWriter, Set<String> touched) {
     Map<String, JsonArray> b = lines(base);
     Map<String, Set<String>> ids = knownIds(b.keySet(), known);
     // Any device that wrote a kept revision may have renamed lines in ours; only the writer in
@@ -133,9 +136,15 @@ final class OrderMerge {
         oursNamers.add(w.sessionId() + "/" + w.loginNumber() + "/" + seq);
       }
     }
-    Side o = recognize(lines(ours), b, ids, oursNamers);
-    Side t = recognize(lines(theirs), b, ids, theirsBy == null ? Set.of()
-        : namer(theirsBy, integerText(theirs.get("sequence_number"))));
+    Map<String, JsonArray> oursLines = lines(ours);
+    Map<String, JsonArray> theirsLines = lines(theirs);
+    // A uid both sides hold is that line on both sides, whatever it looks like: a device's own
+    // new lines have the same form as the uids it gives lines it was sent.
+    Set<String> onBothSides = new LinkedHashSet<>(oursLines.keySet());
+    onBothSides.retainAll(theirsLines.keySet());
+    Side o = recognize(oursLines, b, ids, oursNamers, onBothSides);
+    Side t = recognize(theirsLines, b, ids, theirsBy == null ? Set.of()
+        : namer(theirsBy, integerText(theirs.get("sequence_number"))), onBothSides);
     JsonArray out = new JsonArray();
     // Ours first, in its order (what every other terminal already shows), then theirs' new lines.
     Set<String> keys = new LinkedHashSet<>(o.lines().keySet());
@@ -175,12 +184,33 @@ final class OrderMerge {
       body.addProperty(UID, uid);
       out.add(copy);
       if (tl == null || !sameLine(lineBody(copy), lineBody(tl))
-          || !uid.equals(t.uids().get(key))) {
+          || !uid.equals(t.uids().get(key)) || touched.contains(uid) || touched.contains(key)) {
         changedForWriter.add(uid);
       }
     }
     for (JsonElement odd : unidentified(theirs)) {
       out.add(odd.deepCopy()); // a line without uid cannot be matched: kept as sent
+    }
+    return out;
+  }
+
+  /** Uids of lines some revision after base holds otherwise than base (or at all, or not). */
+  private static Set<String> touched(JsonObject base, List<JsonObject> meanwhile) {
+    Map<String, JsonArray> b = lines(base);
+    Set<String> out = new LinkedHashSet<>();
+    for (JsonObject data : meanwhile) {
+      Map<String, JsonArray> then = lines(data);
+      for (Map.Entry<String, JsonArray> e : then.entrySet()) {
+        JsonArray before = b.get(e.getKey());
+        if (before == null || !sameLine(lineBody(e.getValue()), lineBody(before))) {
+          out.add(e.getKey());
+        }
+      }
+      for (String uid : b.keySet()) {
+        if (!then.containsKey(uid)) {
+          out.add(uid);
+        }
+      }
     }
     return out;
   }
@@ -221,10 +251,11 @@ final class OrderMerge {
   /**
    * A side's lines keyed by uid, except that a line the side's writer renamed when its device
    * built the order (see {@link Writer#localUid}) is keyed by its uid in base. Only a base line
-   * the side does not also name under its base uid is recognized, and only once.
+   * the side does not also name under its base uid is recognized, only once, only by a line of
+   * the same product and price, and never by a uid in {@code known}.
    */
   private static Side recognize(Map<String, JsonArray> side, Map<String, JsonArray> base,
-      Map<String, Set<String>> ids, Set<String> namers) {
+      Map<String, Set<String>> ids, Set<String> namers, Set<String> known) {
     Map<String, String> byLocalUid = new LinkedHashMap<>();
     for (String namer : namers) {
       String[] n = namer.split("/");
@@ -240,7 +271,11 @@ final class OrderMerge {
     Map<String, JsonArray> lines = new LinkedHashMap<>();
     Map<String, String> uids = new LinkedHashMap<>();
     for (Map.Entry<String, JsonArray> e : side.entrySet()) {
-      String baseUid = base.containsKey(e.getKey()) ? null : byLocalUid.get(e.getKey());
+      String baseUid = base.containsKey(e.getKey()) || known.contains(e.getKey()) ? null
+          : byLocalUid.get(e.getKey());
+      if (baseUid != null && !sameGoods(lineBody(e.getValue()), lineBody(base.get(baseUid)))) {
+        baseUid = null; // another product or price: a new line whose uid only looks alike
+      }
       String key = baseUid != null && !lines.containsKey(baseUid) ? baseUid : e.getKey();
       if (baseUid != null) {
         byLocalUid.values().removeIf(baseUid::equals);
@@ -249,6 +284,16 @@ final class OrderMerge {
       uids.putIfAbsent(key, e.getKey());
     }
     return new Side(lines, uids);
+  }
+
+  /**
+   * Whether two lines sell the same product at the same unit price: a renamed line does; a new
+   * line that merely has an old line's local id rarely does, and if it does the two are
+   * interchangeable on the order.
+   */
+  private static boolean sameGoods(JsonObject a, JsonObject b) {
+    return Json.pyEquals(a.get("product_id"), b.get("product_id"))
+        && Json.pyEquals(a.get("price_unit"), b.get("price_unit"));
   }
 
   private static Set<String> namer(Writer w, String sequence) {

@@ -23,6 +23,11 @@ final class OrderRecord {
   private final ArrayDeque<Kept> history = new ArrayDeque<>();
   /** JSON text length of {@link #history}, for the cache's weight. */
   long historyBytes;
+  /**
+   * The revision of the last copy sent to each device (session/login) that wrote a merged
+   * update; memory only, one entry per device that ever had one.
+   */
+  final java.util.Map<String, Long> copiesSent = new java.util.HashMap<>();
 
   /** One earlier revision's message; never modified once kept. */
   private record Kept(long revision, JsonObject message, long bytes) {}
@@ -48,6 +53,18 @@ final class OrderRecord {
       }
     }
     return null;
+  }
+
+  /** The kept messages of revisions after {@code rev}, oldest first, the current one last. */
+  java.util.List<JsonObject> messagesAfter(long rev) {
+    java.util.List<JsonObject> out = new java.util.ArrayList<>();
+    for (Kept k : history) {
+      if (k.revision() > rev) {
+        out.add(k.message());
+      }
+    }
+    out.add(message);
+    return out;
   }
 
   /** Every kept message, oldest first, then the current one. */

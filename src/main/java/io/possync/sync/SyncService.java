@@ -35,7 +35,7 @@ public final class SyncService {
   /** Rough heap cost of a parsed order relative to its JSON text, for the cache's weigher. */
   private static final int TREE_OVERHEAD = 6;
   /** Revisions kept per order as merge bases: a writer this far behind is still merged. */
-  static final int KEPT_REVISIONS = 16;
+  static final int KEPT_REVISIONS = 32;
   /**
    * How long after a {@code sync_all} was published to a device its answer may still be on the
    * way: an update of that device accepted meanwhile gets a copy it applies (see updateOrder).
@@ -321,9 +321,17 @@ public final class SyncService {
       flagged = OrderMerge.lines(storedData).keySet();
     }
     if (flagged != null) {
+      // A copy sent for a later revision than this update's base has not reached the device
+      // when it sent this; applied after the device's newer edits, it flagged values back to
+      // older ones. This copy flags every line, so the device ends with the stored order.
+      String device = device(message);
+      if (order.copiesSent.getOrDefault(device, 0L) > clientRevision.longValue()) {
+        flagged = OrderMerge.lines(storedData).keySet();
+      }
       Outgoing copy = writerCopy(ms, message, order, flagged);
       if (copy != null) {
         out.add(copy);
+        order.copiesSent.put(device, order.revision);
       }
     }
     JsonObject result = new JsonObject();
@@ -436,10 +444,16 @@ public final class SyncService {
           || conflicts != ConflictPolicy.MERGE || clientRevision.bitLength() > 63
           ? null : order.messageAt(clientRevision.longValue());
       if (base == null) {
+        if (order != null && LOG.isDebugEnabled()) {
+          LOG.debug("event=order_refused uid={} base_revision={} stored_revision={} state={}"
+              + " policy={}", uid, clientRevision, order.revision, order.state.wire(), conflicts);
+        }
         return new Stored(null, revisionError(uid, order));
       }
       OrderMerge.Result merged = OrderMerge.merge(dataOf(base), dataOf(order.message), data,
-          OrderMerge.Writer.of(message), order.keptMessages());
+          OrderMerge.Writer.of(message), order.keptMessages(),
+          order.messagesAfter(clientRevision.longValue()).stream().map(SyncService::dataOf)
+              .toList());
       if (LOG.isDebugEnabled()) {
         LOG.debug("event=order_merged uid={} base_revision={} stored_revision={} conflicts={}"
             + " base={} stored={} sent={} merged={}", uid, clientRevision, order.revision,
@@ -456,6 +470,10 @@ public final class SyncService {
     }
     if (order != null) {
       LineChanges.mark(data, order.message);
+      if (LOG.isTraceEnabled()) {
+        LOG.trace("event=order_accepted uid={} revision={} sent={}", uid, order.revision + 1,
+            Json.write(message));
+      }
       accept(ms, order, message, nonce, run);
       return new Stored(order, null);
     }

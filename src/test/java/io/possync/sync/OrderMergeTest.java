@@ -78,7 +78,7 @@ class OrderMergeTest {
   void merges(String name, JsonObject base, JsonObject ours, JsonObject theirs, String lines,
       JsonObject fields, String conflicts, String changedForWriter) {
     OrderMerge.Result r = OrderMerge.merge(base, ours, theirs, null,
-        List.of(message(base), message(ours)));
+        List.of(message(base), message(ours)), List.of());
 
     assertThat(lines(r.data())).isEqualTo(lines);
     for (String key : List.of("note", "customer_count", "x_kitchen_printed", "table_id")) {
@@ -94,7 +94,7 @@ class OrderMergeTest {
   void mergingLeavesItsInputsAlone(String name, JsonObject base, JsonObject ours,
       JsonObject theirs) {
     JsonObject[] before = {base.deepCopy(), ours.deepCopy(), theirs.deepCopy()};
-    OrderMerge.merge(base, ours, theirs, null, List.of(message(base), message(ours)));
+    OrderMerge.merge(base, ours, theirs, null, List.of(message(base), message(ours)), List.of());
     assertThat(new JsonObject[] {base, ours, theirs}).containsExactly(before);
   }
 
@@ -111,7 +111,7 @@ class OrderMergeTest {
         "00012-001-0003-1:1 00012-001-0003-2:1 00012-001-0003-9:1");
 
     OrderMerge.Result r = OrderMerge.merge(base, ours, theirs, new OrderMerge.Writer("12", "1"),
-        List.of(message(base), message(ours)));
+        List.of(message(base), message(ours)), List.of());
 
     assertThat(lines(r.data())).isEqualTo(
         "00011-001-0007-1:5 00011-001-0007-2:1 00012-001-0003-9:1");
@@ -133,7 +133,7 @@ class OrderMergeTest {
         + " 00011-001-0007-8:1");
 
     OrderMerge.Result r = OrderMerge.merge(base, oursData, theirs, new OrderMerge.Writer("11", "1"),
-        List.of(message(base), oursMessage));
+        List.of(message(base), oursMessage), List.of(oursData));
 
     assertThat(lines(r.data())).isEqualTo(
         "00012-001-0003-1:4 00012-001-0003-2:1 00011-001-0007-8:1");

@@ -125,6 +125,8 @@ public final class VirtualTerminal implements AutoCloseable {
   /** pos.db's paid orders not yet pushed to the main server: uid → {"id":uid,"data":export}. */
   private final Map<String, JsonObject> paidOrders = new LinkedHashMap<>();
   private final ArrayDeque<QueuedSend> queue = new ArrayDeque<>();
+  /** Zero-delay timers set by the running task (see {@link #soon}); guarded by the lock. */
+  private final ArrayDeque<Runnable> soon = new ArrayDeque<>();
   private final List<Long> notificationIds = new ArrayList<>();
   private final List<Long> messageIds = new ArrayList<>();
   private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
@@ -817,6 +819,10 @@ public final class VirtualTerminal implements AutoCloseable {
               if (always != null) {
                 guarded(always);
               }
+              // As on the POS, the queue's next request is built in this same task: jQuery 1.11
+              // runs deferred callbacks at once, so MultiSession.enque exports the next order
+              // before any poll answer can be handled in between.
+              finished.complete(ok);
             });
           } finally {
             finished.complete(ok);
@@ -971,7 +977,7 @@ public final class VirtualTerminal implements AutoCloseable {
     }
     o.debounceScheduled = true;
     debouncesPending++;
-    execute(() -> {
+    soon(() -> {
       o.debounceScheduled = false;
       debouncesPending--;
       LocalOrder.Pending what = o.pending;
@@ -1238,14 +1244,17 @@ public final class VirtualTerminal implements AutoCloseable {
 
   /** ms_update_existing_order: the line merge (§5.11). */
   private void mergeLines(LocalOrder o, JsonObject data) {
-    Set<String> notFound = new LinkedHashSet<>();
+    // A list, duplicates kept, as the client's not_found array: two local lines may share a
+    // uid (an order built from data names lines by their ids, and two POS can number two lines
+    // alike); _.without drops every copy, and each remaining copy removes one line.
+    List<String> notFound = new ArrayList<>();
     for (LocalLine l : o.lines) {
       notFound.add(l.uid);
     }
     for (JsonObject d : lineData(data)) {
       String lineUid = String.valueOf(str(d.get("uid")));
       LocalLine line = o.line(lineUid);
-      notFound.remove(lineUid);
+      notFound.removeIf(lineUid::equals);
       if (line == null) {
         long id = nextLineId++;
         line = new LocalLine(id, lineUid, orElse(longOrNull(d.get("product_id")), 0),
@@ -1295,6 +1304,11 @@ public final class VirtualTerminal implements AutoCloseable {
     lock.lock();
     try {
       action.run();
+      if (lock.getHoldCount() == 1) {
+        for (Runnable next = soon.poll(); next != null; next = soon.poll()) {
+          guarded(next);
+        }
+      }
       if (lock.getHoldCount() == 1 && !idleWaiters.isEmpty() && idle()) {
         ready = new ArrayList<>(idleWaiters);
         idleWaiters.clear();
@@ -1314,6 +1328,17 @@ public final class VirtualTerminal implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * A {@code setTimeout(fn, 0)}: runs {@code task} right after the current task of this
+   * terminal, before any answer that arrives meanwhile is handled. A browser fires such a timer
+   * within a few milliseconds, before the answers of later requests; on a thread pool it could
+   * wait behind them, which would widen the POS's own race (an answer marks lines as known to
+   * the server before their update was sent) far beyond what a browser shows.
+   */
+  private void soon(Runnable task) {
+    soon.add(task);
   }
 
   /** Runs a task later on a worker, as a task of this terminal (a JavaScript setTimeout). */
