@@ -362,12 +362,7 @@ public final class SyncService {
    */
   private Outgoing writerCopy(MultiSession ms, JsonObject message, OrderRecord order,
       Set<String> flagged) {
-    JsonObject sent = message.getAsJsonObject("data");
-    Optional<BigInteger> posId = Json.pythonInt(orNull(sent.get("pos_id")));
-    if (posId.isEmpty() || posId.get().bitLength() > 53) {
-      return null;
-    }
-    Terminal t = terminals.get(new TerminalKey(ms.key.dbname(), posId.get().longValue()));
+    Terminal t = writer(ms, message);
     if (t == null || !t.home.equals(ms.key) || !ms.members.contains(t.key.posId())) {
       return null;
     }
@@ -401,16 +396,21 @@ public final class SyncService {
    * would correct it.
    */
   private boolean syncAllInFlight(MultiSession ms, JsonObject message, String uid) {
-    Optional<BigInteger> posId = Json.pythonInt(orNull(message.getAsJsonObject("data")
-        .get("pos_id")));
-    if (posId.isEmpty() || posId.get().bitLength() > 53) {
-      return false;
-    }
-    Terminal t = terminals.get(new TerminalKey(ms.key.dbname(), posId.get().longValue()));
+    Terminal t = writer(ms, message);
     return t != null && t.syncAllDevice != null
         && t.syncAllDevice.equals(device(message))
         && clock.millis() - t.syncAllAt < SYNC_ALL_IN_FLIGHT_MILLIS
         && t.syncAllUids.contains(uid);
+  }
+
+  /** The terminal of the POS that sent {@code message} ({@code data.pos_id}), if registered. */
+  private Terminal writer(MultiSession ms, JsonObject message) {
+    Optional<BigInteger> posId = Json.pythonInt(orNull(message.getAsJsonObject("data")
+        .get("pos_id")));
+    if (posId.isEmpty() || posId.get().bitLength() > 53) {
+      return null;
+    }
+    return terminals.get(new TerminalKey(ms.key.dbname(), posId.get().longValue()));
   }
 
   /** The sending device: its session and login, as the client compares them. */
@@ -579,7 +579,7 @@ public final class SyncService {
     data.addProperty("revision_ID", order.revision);
     data.addProperty("run_ID", run);
     // Every line flagged, so a POS that missed updates re-applies all values, not only those of
-    // the last update (the original's §7.11); the client changes only what differs.
+    // the last update (docs/protocol-decisions.md, D16); the client changes only what differs.
     LineChanges.flag(data, OrderMerge.lines(data).keySet());
     return entry;
   }
@@ -637,6 +637,7 @@ public final class SyncService {
     }
     if (order != null) {
       order.state = OrderState.DELETED;
+      ms.bytes += order.forgetHistory(); // nothing merges into a removed order
       ms.changed(order);
     }
     queueWriteBack(ms, uid, data, paidData, order);

@@ -75,9 +75,16 @@ import java.util.function.Supplier;
  *   <li>{@code update_revision_ID} is adopted only by orders still on the screen: a removal
  *       asked while the order's update is unanswered carries the old revision, the server
  *       refuses it and the order comes back.
- *   <li>Lines changed while another POS was offline stay stale there after its resync, because
- *       the server flags {@code is_changed} only against the previous version (§7.11).
+ *   <li>Lines are re-applied only when the message flags them {@code is_changed} (PosSync flags
+ *       every line of a sync_all, so a POS that missed updates catches up; docs/conflicts.md).
+ *   <li>An answer to an update marks every line of its order as known to the server, also lines
+ *       added after that update left; a message about the order that comes before their own
+ *       update left removes them ({@code set_orderlines_offline}).
+ *   <li>The line merge keeps duplicate uids as the POS's {@code not_found} array does.
  * </ul>
+ * Timing as in a browser: the next queued request is built in the same task as the previous
+ * answer (jQuery 1.11 runs deferred callbacks at once), and {@code setTimeout(0)} runs right after
+ * the current task.
  * Deliberate differences: no UI (order selection, empty-order replacement, popups are counted in
  * {@link TerminalStats}); the loading step keeps retrying even if another sync_all is in flight;
  * the main Odoo server is modelled only as "reachable unless the network is cut" (for pushing
