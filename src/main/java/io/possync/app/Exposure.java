@@ -30,7 +30,8 @@ final class Exposure {
 
   static void check(Settings settings) {
     switch (assess(settings)) {
-      case OPEN_ON_LOOPBACK -> LOG.warn("event=auth_none host={} note=\"anyone who can reach this"
+      // The shipped default: worth a line, not a warning at every start.
+      case OPEN_ON_LOOPBACK -> LOG.info("event=auth_none host={} note=\"anyone who can reach this"
           + " address can read and change every order; fine for loopback only\"",
           settings.host());
       case OPEN_ON_NETWORK -> LOG.warn("event=auth_none_exposed host={} note=\"auth.allow_insecure"

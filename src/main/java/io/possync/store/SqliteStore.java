@@ -40,6 +40,8 @@ public final class SqliteStore implements Store {
   /** Version of the schema this code writes; older files are migrated at start. */
   static final int SCHEMA_VERSION = 3;
   static final String DB_FILE = "possync.db";
+  /** Held (locked) by the one PosSync process that uses the data directory. */
+  public static final String LOCK_FILE = "possync.lock";
 
   /** How hard a commit is made durable. */
   public enum SyncPolicy {
@@ -84,7 +86,7 @@ public final class SqliteStore implements Store {
     FileChannel channel;
     FileLock fileLock;
     try {
-      channel = FileChannel.open(dir.resolve("possync.lock"), StandardOpenOption.CREATE,
+      channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE);
       fileLock = channel.tryLock();
     } catch (OverlappingFileLockException e) {

@@ -127,7 +127,7 @@ class CheckCommandTest {
 
   @Test
   void withoutBackendsThereIsNothingToConnectTo() throws Exception {
-    Path config = Files.writeString(tmp.resolve("plain.properties"), "http.port = 8079\n");
+    Path config = Files.writeString(tmp.resolve("plain.properties"), quiet());
 
     assertThat(run("check", "--config", config.toString())).isZero();
 
@@ -151,12 +151,17 @@ class CheckCommandTest {
     return Files.writeString(tmp.resolve("odoo-" + password.hashCode() + ".pw"), password + "\n");
   }
 
-  private static String backend(String name, String url, Path passwordFile) {
+  private String backend(String name, String url, Path passwordFile) {
     return "odoo." + name + ".url = " + url + "\n"
         + "odoo." + name + ".database = odoo\n"
         + "odoo." + name + ".login = possync\n"
         + "odoo." + name + ".password_file = " + passwordFile + "\n"
-        + "odoo.connect_timeout = 2\n";
+        + "odoo.connect_timeout = 2\n" + quiet();
+  }
+
+  /** Ports the OS chooses and a data directory of the test's: nothing of this machine's. */
+  private String quiet() {
+    return "http.port = 0\nadmin.port = 0\nstore.data_dir = " + tmp.resolve("data") + "\n";
   }
 
   private int run(String... args) {
