@@ -17,8 +17,6 @@ import io.possync.sync.MultiSessionStatus;
 import io.possync.sync.SyncService;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalStatus;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Clock;
@@ -29,7 +27,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -52,7 +49,6 @@ final class NodeStatus implements StatusSource {
   static final int PROBE_BYTES = 64 * 1024;
   /** How long the readiness probe may wait for the writer. */
   static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
-  static final String VERSION = readVersion();
 
   private final Settings settings;
   private final Clock clock;
@@ -93,7 +89,7 @@ final class NodeStatus implements StatusSource {
 
   private StatusReport.Node node(long now) {
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    return new StatusReport.Node(VERSION, now, startedAt,
+    return new StatusReport.Node(Version.VALUE, now, startedAt,
         Math.max(0, (now - startedAt) / 1000), bus.heldPolls(), bus.lastId(), heap.getUsed(),
         heap.getMax() < 0 ? Runtime.getRuntime().maxMemory() : heap.getMax(),
         settings.host() + ":" + posPort.getAsInt(), settings.access().mode());
@@ -154,10 +150,7 @@ final class NodeStatus implements StatusSource {
     });
     List<StatusReport.OutboxItem> recent = new ArrayList<>();
     for (OutboxRow r : store.outbox(null, null, RECENT_OUTBOX)) {
-      recent.add(new StatusReport.OutboxItem(r.id(), r.dbname(), r.uid(),
-          r.kind().name().toLowerCase(java.util.Locale.ROOT), r.posReference(), r.state().wire(),
-          r.attempts(), r.lastError(), r.odooOrderId(), r.createdAt(), r.updatedAt(),
-          r.nextAttemptAt()));
+      recent.add(CliJson.item(r));
     }
     Set<String> dbnames = new TreeSet<>(outboxDatabases());
     dbnames.addAll(counts.keySet());
@@ -212,16 +205,4 @@ final class NodeStatus implements StatusSource {
         });
   }
 
-  private static String readVersion() {
-    try (InputStream in = NodeStatus.class.getResourceAsStream("/possync-version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      String v = p.getProperty("version", "");
-      return v.isEmpty() || v.startsWith("${") ? "unknown" : v;
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
 }
