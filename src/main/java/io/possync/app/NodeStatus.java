@@ -12,6 +12,7 @@ import io.possync.store.GroupCommitter;
 import io.possync.store.OutboxRow;
 import io.possync.store.OutboxState;
 import io.possync.store.Store;
+import io.possync.store.TerminalName;
 import io.possync.sync.MultiSessionOverview;
 import io.possync.sync.MultiSessionStatus;
 import io.possync.sync.SyncService;
@@ -23,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,6 +98,10 @@ final class NodeStatus implements StatusSource {
   }
 
   private List<StatusReport.Database> databases(long now) {
+    Map<TerminalKey, TerminalName> names = new HashMap<>();
+    for (TerminalName n : store.terminalNames()) {
+      names.put(new TerminalKey(n.dbname(), n.posId()), n);
+    }
     Map<String, List<StatusReport.MultiSession>> byDb = new TreeMap<>();
     Set<TerminalKey> listed = new HashSet<>();
     for (MultiSessionOverview o : sync.hotMultiSessions()) {
@@ -105,8 +111,10 @@ final class NodeStatus implements StatusSource {
         TerminalKey key = new TerminalKey(db, t.posId());
         listed.add(key);
         Long last = activity.lastPoll(key).orElse(null);
+        TerminalName name = names.get(key);
         terminals.add(new StatusReport.Terminal(t.posId(), t.userId(), t.messageId(), last,
-            activity.presence(last, now).wire()));
+            activity.presence(last, now).wire(), name == null ? null : name.posName(),
+            name == null ? null : name.cashier()));
       }
       MultiSessionStatus s = o.status();
       byDb.computeIfAbsent(db, k -> new ArrayList<>()).add(new StatusReport.MultiSession(
@@ -121,8 +129,10 @@ final class NodeStatus implements StatusSource {
           List<StatusReport.Terminal> list =
               others.computeIfAbsent(e.getKey().dbname(), k -> new ArrayList<>());
           if (list.size() < MAX_OTHER_TERMINALS) {
+            TerminalName name = names.get(e.getKey());
             list.add(new StatusReport.Terminal(e.getKey().posId(), null, null, e.getValue(),
-                activity.presence(e.getValue(), now).wire()));
+                activity.presence(e.getValue(), now).wire(), name == null ? null : name.posName(),
+                name == null ? null : name.cashier()));
           }
         });
     Set<String> dbnames = new TreeSet<>(byDb.keySet());
@@ -159,7 +169,11 @@ final class NodeStatus implements StatusSource {
       store.pause(db).ifPresent(p -> paused.add(
           new StatusReport.Pause(db, p.reason(), p.since())));
     }
-    return new StatusReport.Outbox(outboxDatabases(), counts, recent, paused);
+    List<StatusReport.Waiting> waiting = store.outboxWaiting().stream()
+        .map(w -> new StatusReport.Waiting(w.dbname(), w.paidOrders(), w.oldestCreatedAt(),
+            w.nextAttemptAt(), w.attempts(), w.lastError()))
+        .toList();
+    return new StatusReport.Outbox(outboxDatabases(), counts, recent, paused, waiting);
   }
 
   /** The POS dbnames with an Odoo write-back backend. */

@@ -451,6 +451,62 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public List<OutboxWaiting> outboxWaiting() {
+    synchronized (readLock) {
+      try (Statement s = reader.createStatement();
+          // The next try is the oldest entry's: the worker sends them in order, one at a time.
+          ResultSet rs = s.executeQuery("SELECT dbname, count(*), min(created_at),"
+              + " (SELECT next_attempt_at FROM outbox e WHERE e.dbname = o.dbname"
+              + " AND e.kind = 'DELIVER' AND e.state = 'pending' ORDER BY e.id LIMIT 1),"
+              + " max(attempts), (SELECT last_error FROM outbox e"
+              + " WHERE e.dbname = o.dbname AND e.kind = 'DELIVER' AND e.state = 'pending'"
+              + " AND e.last_error IS NOT NULL ORDER BY e.updated_at DESC LIMIT 1)"
+              + " FROM outbox o WHERE kind = 'DELIVER' AND state = 'pending'"
+              + " GROUP BY dbname ORDER BY dbname")) {
+        List<OutboxWaiting> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(new OutboxWaiting(rs.getString(1), rs.getInt(2), rs.getLong(3),
+              rs.getLong(4), rs.getInt(5), rs.getString(6)));
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the outbox: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Orders looked at for names: the newest, enough to have seen every terminal at work. */
+  static final int NAMED_ORDERS = 5000;
+
+  @Override
+  public List<TerminalName> terminalNames() {
+    String named = "json_extract(message, '$.data.ms_info.%1$s.pos.id') AS pos_id,"
+        + " json_extract(message, '$.data.ms_info.%1$s.pos.name') AS pos_name,"
+        + " json_extract(message, '$.data.ms_info.%1$s.user.name') AS cashier";
+    synchronized (readLock) {
+      try (Statement s = reader.createStatement();
+          ResultSet rs = s.executeQuery("WITH recent AS (SELECT rowid AS r, dbname, message"
+              + " FROM orders ORDER BY rowid DESC LIMIT " + NAMED_ORDERS + "),"
+              + " valid AS (SELECT * FROM recent WHERE json_valid(message))"
+              + " SELECT dbname, pos_id, pos_name, cashier FROM ("
+              + " SELECT dbname, r, 0 AS p, " + String.format(named, "created") + " FROM valid"
+              + " UNION ALL"
+              + " SELECT dbname, r, 1 AS p, " + String.format(named, "changed") + " FROM valid)"
+              + " WHERE typeof(pos_id) = 'integer' ORDER BY r, p")) {
+        Map<String, TerminalName> newest = new LinkedHashMap<>();
+        while (rs.next()) {
+          TerminalName n = new TerminalName(rs.getString(1), rs.getLong(2), rs.getString(3),
+              rs.getString(4));
+          newest.put(n.dbname() + "\n" + n.posId(), n);
+        }
+        return List.copyOf(newest.values());
+      } catch (SQLException e) {
+        throw new StoreException("cannot read order names: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
   public Map<String, Map<OutboxState, Integer>> outboxCounts() {
     synchronized (readLock) {
       try (Statement s = reader.createStatement();
