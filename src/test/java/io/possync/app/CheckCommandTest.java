@@ -14,9 +14,16 @@ import com.github.tomakehurst.wiremock.common.ConsoleNotifier;
 import io.possync.testing.ServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,6 +96,42 @@ class CheckCommandTest {
 
     assertThat(out.toString()).contains("shop (http://127.0.0.1:" + closed
         + ", database odoo): cannot reach it (connection refused)");
+  }
+
+  @Test
+  void aBlackHoledOdooIsGivenUpOnWithinTheConnectTimeout() throws Exception {
+    // A listener that never accepts, its queue filled: further connections get no answer at
+    // all, as from a host that drops packets (on loopback: nothing leaves this machine).
+    List<Socket> queued = new ArrayList<>();
+    try (ServerSocket blackHole = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      boolean full = false;
+      for (int i = 0; i < 16 && !full; i++) {
+        Socket s = new Socket();
+        try {
+          s.connect(blackHole.getLocalSocketAddress(), 300);
+          queued.add(s);
+        } catch (SocketTimeoutException e) {
+          s.close();
+          full = true;
+        }
+      }
+      assertThat(full).as("the listener's queue filled up").isTrue();
+      Path config = config("http://127.0.0.1:" + blackHole.getLocalPort(), PASSWORD);
+
+      long start = System.nanoTime();
+      assertThat(run("check", "--config", config.toString(), "--connect-timeout", "1"))
+          .isEqualTo(1);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(out.toString()).contains("asking shop (http://127.0.0.1:"
+          + blackHole.getLocalPort() + ", database odoo) ...").contains("cannot reach it (no"
+          + " connection within 1 s)");
+      assertThat(took).isLessThan(Duration.ofSeconds(10));
+    } finally {
+      for (Socket s : queued) {
+        s.close();
+      }
+    }
   }
 
   @Test

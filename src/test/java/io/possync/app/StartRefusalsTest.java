@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
@@ -45,23 +47,14 @@ class StartRefusalsTest {
     bothRefuse(config, "cannot create data directory " + file);
   }
 
-  @Test
-  void aPosPortInUse() throws Exception {
+  @ParameterizedTest
+  @CsvSource({"http.port, --port", "admin.port, --admin-port"})
+  void aPortInUse(String setting, String flag) throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
-      Path config = config("http.port = " + taken.getLocalPort() + "\n");
+      Path config = config(setting + " = " + taken.getLocalPort() + "\n");
 
-      bothRefuse(config, "127.0.0.1:" + taken.getLocalPort(), "port in use", "--port");
-    }
-  }
-
-  @Test
-  void anAdminPortInUse() throws Exception {
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress("127.0.0.1", 0));
-      Path config = config("admin.port = " + taken.getLocalPort() + "\n");
-
-      bothRefuse(config, "127.0.0.1:" + taken.getLocalPort(), "port in use", "--admin-port");
+      bothRefuse(config, "127.0.0.1:" + taken.getLocalPort(), "port in use", flag);
     }
   }
 
