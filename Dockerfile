@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1.7
 # PosSync in a container, from the same jar as the Debian package. Build the jar first (the image
 # does not run Maven), then the image:
 #   mvn -B -Dpossync.quick -Dmaven.test.skip=true package
