@@ -129,6 +129,9 @@ final class CheckCommand implements Callable<Integer> {
   private List<String> startProblems(Settings settings) {
     List<String> problems = new ArrayList<>();
     StartChecks.dataDirProblem(settings.dataDir()).ifPresent(problems::add);
+    if (problems.isEmpty()) {
+      StartChecks.databaseProblem(settings.dataDir()).ifPresent(problems::add);
+    }
     if (StartChecks.inUse(settings.dataDir())) {
       out.println("  note: a PosSync is running on " + settings.dataDir().toAbsolutePath()
           + "; its ports are not checked");

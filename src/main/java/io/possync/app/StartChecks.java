@@ -2,6 +2,7 @@ package io.possync.app;
 
 import io.possync.config.Settings;
 import io.possync.store.SqliteStore;
+import io.possync.store.StoreException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -61,6 +62,22 @@ final class StartChecks {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Why {@code serve} would refuse the database in {@code dir} (damaged, newer, not one), or
+   * empty; only while no PosSync holds the directory.
+   */
+  static Optional<String> databaseProblem(Path dir) {
+    if (inUse(dir)) {
+      return Optional.empty();
+    }
+    try {
+      SqliteStore.inspect(dir);
+      return Optional.empty();
+    } catch (StoreException e) {
+      return Optional.of(e.getMessage());
+    }
   }
 
   /** True when a running PosSync holds the data directory's lock (read only: nothing created). */

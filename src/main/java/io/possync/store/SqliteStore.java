@@ -114,11 +114,7 @@ public final class SqliteStore implements Store {
           long pageSize = Long.parseLong(single(s, "PRAGMA page_size"));
           s.execute("PRAGMA max_page_count = " + Math.max(1, maxBytes / pageSize));
         }
-        String check = single(s, "PRAGMA quick_check");
-        if (!"ok".equalsIgnoreCase(check)) {
-          throw new StoreException(file + " is damaged (" + check + "); restore it from a backup"
-              + " or move it away to start empty");
-        }
+        checkIntact(s, file);
         migrate(w, s, file);
       }
       r = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -130,20 +126,58 @@ public final class SqliteStore implements Store {
       closeQuietly(w);
       closeQuietly(r);
       closeQuietly(channel);
-      if (e instanceof StoreException se) {
-        throw se;
-      }
-      throw new StoreException("cannot open " + file + ": " + e.getMessage()
-          + " (is it a PosSync database? restore it from a backup or move it away)", e);
+      throw cannotOpen(file, e);
+    }
+  }
+
+  /**
+   * What {@link #open} would say of the database in {@code dataDir}, without writing anything
+   * (no lock, no WAL switch, no migration): damaged, newer than this PosSync, or no database.
+   * Nothing to say when there is no database yet. For {@code possync check}; call it only while
+   * no PosSync runs on the directory (it reads the file as it is, ignoring an uncheckpointed WAL).
+   *
+   * @throws StoreException with the words {@link #open} would use
+   */
+  public static void inspect(Path dataDir) {
+    Path file = dataDir.toAbsolutePath().resolve(DB_FILE);
+    if (!Files.exists(file)) {
+      return;
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + file + "?immutable=1");
+        Statement s = c.createStatement()) {
+      checkIntact(s, file);
+      checkNotNewer(Integer.parseInt(single(s, "PRAGMA user_version")), file);
+    } catch (SQLException | RuntimeException e) {
+      throw cannotOpen(file, e);
+    }
+  }
+
+  private static StoreException cannotOpen(Path file, Exception e) {
+    if (e instanceof StoreException se) {
+      return se;
+    }
+    return new StoreException("cannot open " + file + ": " + e.getMessage()
+        + " (is it a PosSync database? restore it from a backup or move it away)", e);
+  }
+
+  private static void checkIntact(Statement s, Path file) throws SQLException {
+    String check = single(s, "PRAGMA quick_check");
+    if (!"ok".equalsIgnoreCase(check)) {
+      throw new StoreException(file + " is damaged (" + check + "); restore it from a backup"
+          + " or move it away to start empty");
+    }
+  }
+
+  private static void checkNotNewer(int version, Path file) {
+    if (version > SCHEMA_VERSION) {
+      throw new StoreException(file + " has schema version " + version + ", newer than this"
+          + " PosSync understands (" + SCHEMA_VERSION + "); run a newer PosSync");
     }
   }
 
   private static void migrate(Connection c, Statement s, Path file) throws SQLException {
     int version = Integer.parseInt(single(s, "PRAGMA user_version"));
-    if (version > SCHEMA_VERSION) {
-      throw new StoreException(file + " has schema version " + version + ", newer than this"
-          + " PosSync understands (" + SCHEMA_VERSION + "); run a newer PosSync");
-    }
+    checkNotNewer(version, file);
     if (version < 1) {
       s.execute("BEGIN IMMEDIATE");
       s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");

@@ -2,6 +2,7 @@ package io.possync.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.possync.store.SqliteStore;
 import io.possync.testing.ServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,6 +48,16 @@ class StartRefusalsTest {
     bothRefuse(config, "cannot create data directory " + file);
   }
 
+  @Test
+  void aDamagedDatabase() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.write(data.resolve("possync.db"), new byte[8192]); // not an SQLite file
+    Path config = config("");
+
+    bothRefuse(config, "cannot open " + data.resolve("possync.db"),
+        "is it a PosSync database?");
+  }
+
   @ParameterizedTest
   @CsvSource({"http.port, --port", "admin.port, --admin-port"})
   void aPortInUse(String setting, String flag) throws Exception {
@@ -61,7 +72,11 @@ class StartRefusalsTest {
   @Test
   void whatServeAcceptsCheckAcceptsToo() throws Exception {
     Path config = config("");
-    assertThat(check(config)).isZero();
+    assertThat(check(config)).as("no data directory yet").isZero();
+    assertThat(out.toString()).contains(": valid");
+
+    SqliteStore.open(tmp.resolve("data"), SqliteStore.SyncPolicy.PROCESS, 0).close();
+    assertThat(check(config)).as("a database of this version").isZero();
     assertThat(out.toString()).contains(": valid");
   }
 
