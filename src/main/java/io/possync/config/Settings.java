@@ -405,23 +405,20 @@ public record Settings(
     return value;
   }
 
-  /**
-   * A size in bytes: a plain number, or with a unit KB, MB or GB (1024-based, as the JVM's -Xmx and
-   * logback read them; case and a space before the unit do not matter): {@code 256MB}.
-   */
   private static long bytes(Map<String, String> v, String key, long min) {
     String raw = v.get(key);
-    long value;
     try {
-      value = FileSize.valueOf(raw).getSize();
+      // A plain number of bytes, or with a unit KB, MB or GB (1024-based, as the JVM's -Xmx and
+      // logback read them; case and a space before the unit do not matter): 256MB.
+      long value = FileSize.valueOf(raw).getSize();
+      if (value < min) {
+        throw new SettingsException(key + " must be at least " + min + " bytes, not " + raw);
+      }
+      return value;
     } catch (IllegalArgumentException e) {
       throw new SettingsException(key + " must be a number of bytes, plain or with KB, MB or GB"
           + " (e.g. 256MB), not '" + raw + "'");
     }
-    if (value < min) {
-      throw new SettingsException(key + " must be at least " + min + " bytes, not " + raw);
-    }
-    return value;
   }
 
   /** A copy with another port (tests and the bench start on port 0 and read the real one). */
