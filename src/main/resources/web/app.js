@@ -63,6 +63,11 @@
     return new Date(millis).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
 
+  // 09:54: hours and minutes, 24-hour, as a shop's receipts show them.
+  function hhmm(millis) {
+    return new Date(millis).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  }
+
   function dateTime(millis) {
     return new Date(millis).toLocaleString([], {
       month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit'
@@ -88,21 +93,50 @@
       terminals += all.length;
       online += all.filter((t) => t.state === 'online').length;
     }
+    const waiting = status.outbox.waiting.reduce((sum, w) => sum + w.paid_orders, 0);
     replace('facts',
-      fact('Uptime', duration(n.uptime_seconds), 'since ' + dateTime(n.started_at)),
       fact('Terminals online', online + ' / ' + terminals),
+      fact('Paid orders waiting for Odoo', String(waiting)),
+      fact('Running for', duration(n.uptime_seconds), 'since ' + dateTime(n.started_at)));
+    replace('dev-facts',
       fact('Held polls', String(n.held_polls)),
       fact('Last notification id', String(n.last_notification_id)),
       fact('Heap', mib(n.heap_used_bytes), 'of ' + mib(n.heap_max_bytes)),
       fact('POS listener', n.pos_listener, 'auth.mode ' + n.auth_mode, true));
   }
 
+  // One banner per Odoo database whose paid orders cannot be written: the shop's people need to
+  // know that Odoo does not have them yet, since when, and when PosSync tries again.
+  function renderBanners(status) {
+    const banners = [];
+    const paused = new Set(status.outbox.paused.map((p) => p.dbname));
+    for (const p of status.outbox.paused) {
+      banners.push(el('div', { class: 'banner', 'data-banner': p.dbname, role: 'alert' },
+        el('strong', { text: 'Odoo refused PosSync for ' + p.dbname + ' since ' + hhmm(p.since) + '. ' }),
+        el('span', { text: 'Paid orders wait here until the settings are fixed and the outbox is resumed (possync outbox resume --db ' + p.dbname + '). ' }),
+        el('span', { class: 'reason', text: p.reason })));
+    }
+    for (const w of status.outbox.waiting) {
+      if (w.attempts === 0 || paused.has(w.dbname)) continue; // not tried yet, or said above
+      const orders = w.paid_orders === 1 ? '1 paid order' : w.paid_orders + ' paid orders';
+      banners.push(el('div', { class: 'banner', 'data-banner': w.dbname, role: 'alert' },
+        el('strong', { text: 'Odoo (' + w.dbname + ') cannot be reached: ' }),
+        el('span', { class: 'what', text: orders + ' waiting since ' + hhmm(w.oldest_created_at)
+          + ', next try ' + hhmm(w.next_attempt_at) + '. ' }),
+        el('span', { text: 'They are safe here and go to Odoo by themselves once it answers. ' }),
+        w.last_error ? el('span', { class: 'reason', text: '(' + w.last_error + ')' }) : null));
+    }
+    replace('banners', ...banners);
+  }
+
   function terminalRow(db, t, now) {
-    const name = 'POS ' + t.pos_id;
+    const name = t.pos_name || 'POS ' + t.pos_id;
     const details = [];
-    if (t.user_id !== null) details.push('user ' + t.user_id);
-    if (t.message_id !== null) details.push('message_ID ' + t.message_id);
-    const when = t.last_poll === null ? 'no poll since start' : 'polled ' + ago(now - t.last_poll);
+    if (t.cashier) details.push('cashier ' + t.cashier);
+    const dev = ['POS ' + t.pos_id];
+    if (t.user_id !== null) dev.push('user ' + t.user_id);
+    if (t.message_id !== null) dev.push('message_ID ' + t.message_id);
+    const when = t.last_poll === null ? 'not seen since the start' : 'last seen ' + ago(now - t.last_poll);
     return el('li', {
       class: 'terminal',
       'data-terminal': db + '/' + t.pos_id,
@@ -112,7 +146,9 @@
       el('span', { class: 'dot ' + t.state, 'aria-hidden': 'true' }),
       el('div', {},
         el('div', { class: 'name', text: name }),
-        el('div', { class: 'details', text: details.join(' · ') || 'not registered in a multi-session here' })),
+        el('div', { class: 'details' },
+          details.join(' · ') || (t.user_id === null ? 'not registered in a multi-session here' : ''),
+          el('span', { class: 'dev', text: (details.length > 0 ? ' · ' : '') + dev.join(' · ') }))),
       el('div', { class: 'when' },
         el('div', { class: 'state', text: STATE_LABEL[t.state] || t.state }),
         el('div', { class: 'muted', text: when })));
@@ -131,7 +167,7 @@
         el('span', { class: 'ms-title', text: 'Multi-session ' + ms.id }),
         el('span', { class: 'ms-summary', text: online + ' of ' + ms.terminals.length + ' terminals online' })),
       el('div', { class: 'ms-stats' },
-        stat('Draft orders', ms.draft_orders, 'draft_orders'),
+        stat('Open orders', ms.draft_orders, 'draft_orders'),
         stat('Last order no.', ms.last_sequence_number, 'last_sequence_number'),
         stat('Run', ms.run, 'run'),
         stat('Orders kept', ms.orders_kept, 'orders_kept')),
@@ -326,6 +362,7 @@
       if (!response.ok) throw new Error('HTTP ' + response.status);
       const status = await response.json();
       renderNode(status);
+      renderBanners(status);
       renderDatabases(status);
       renderOutbox(status);
       lastHistory = status.history;
@@ -341,5 +378,8 @@
   }
 
   window.addEventListener('resize', () => { if (lastHistory) drawChart(lastHistory); });
+  // The developer numbers of each terminal show with the fold's.
+  const fold = document.getElementById('dev-fold');
+  fold.addEventListener('toggle', () => document.body.classList.toggle('dev-open', fold.open));
   refresh();
 })();

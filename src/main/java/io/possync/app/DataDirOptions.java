@@ -9,17 +9,22 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The options by which the offline commands (outbox, token, backup) find the data directory:
- * given itself, or read from the configuration as {@code serve} would.
+ * given itself, or read from the configuration as {@code serve} would. Both are inherited, so
+ * they may stand before or after the subcommand: {@code possync outbox list --config FILE} and
+ * {@code possync outbox --config FILE list} mean the same.
  */
 final class DataDirOptions {
   @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
+      scope = ScopeType.INHERIT,
       description = "Properties file (store.data_dir, http.*); default $POSSYNC_CONFIG.")
   Path config;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "The data directory itself.")
+  @Option(names = "--data-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+      description = "The data directory itself (default: store.data_dir of the configuration).")
   Path dataDir;
 
   /** @throws io.possync.config.SettingsException if the configuration is invalid */

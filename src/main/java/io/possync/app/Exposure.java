@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Exposure {
   private static final Logger LOG = LoggerFactory.getLogger(Exposure.class);
+  private static final java.util.concurrent.atomic.AtomicBoolean LOOPBACK_NOTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private Exposure() {}
 
@@ -30,9 +32,13 @@ final class Exposure {
 
   static void check(Settings settings) {
     switch (assess(settings)) {
-      case OPEN_ON_LOOPBACK -> LOG.warn("event=auth_none host={} note=\"anyone who can reach this"
-          + " address can read and change every order; fine for loopback only\"",
-          settings.host());
+      // The shipped default: worth a line once per process, not a warning at every start.
+      case OPEN_ON_LOOPBACK -> {
+        if (LOOPBACK_NOTED.compareAndSet(false, true)) {
+          LOG.info("event=auth_none host={} note=\"anyone who can reach this address can read and"
+              + " change every order; fine for loopback only\"", settings.host());
+        }
+      }
       case OPEN_ON_NETWORK -> LOG.warn("event=auth_none_exposed host={} note=\"auth.allow_insecure"
           + "=true: no authentication on a network address\"", settings.host());
       default -> { }

@@ -14,13 +14,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code possync} command line. */
-@Command(name = "possync", mixinStandardHelpOptions = true, version = "PosSync 0.1.0",
+@Command(name = "possync", mixinStandardHelpOptions = true,
+    versionProvider = Version.Provider.class,
     description = "Sync Server for Odoo POS terminals running pos_multi_session.",
     subcommands = {Main.Serve.class, CheckCommand.class, StatusCommand.class, OutboxCommand.class,
-        TokenCommand.class, BackupCommand.class},
+        TokenCommand.class, BackupCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid command line or configuration"})
 public final class Main implements Callable<Integer> {
+  // The built-in defaults named in `serve --help` (MainTest checks them against Settings.DEFAULTS).
+  static final String HOST = "127.0.0.1";
+  static final String PORT = "8079";
+  static final String ADMIN_PORT = "8078";
+  static final String POLL_TIMEOUT = "50";
+  static final String DATA_DIR = "./data";
 
   @Override
   public Integer call() {
@@ -29,6 +36,9 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // First, before any library class that might deserialize (Apache XML-RPC) is loaded: so that
+    // `java -jar possync.jar serve` from a unit file or a container is as safe as scripts/possync.
+    SerialFilterCheck.installIfUnset();
     System.exit(commandLine().execute(args));
   }
 
@@ -39,27 +49,38 @@ public final class Main implements Callable<Integer> {
 
   /** {@code possync serve}: runs the server until stopped. */
   @Command(name = "serve", mixinStandardHelpOptions = true,
-      description = "Run the sync server until stopped (SIGTERM or Ctrl-C).",
+      description = {"Run the sync server until stopped (SIGTERM or Ctrl-C).",
+          "Each flag overrides its setting; precedence: flag, environment variable POSSYNC_<KEY>,"
+              + " configuration file, built-in default (shown below)."},
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {"0:stopped cleanly", "1:failed to start or crashed",
           "2:invalid command line or configuration"})
   static final class Serve implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:POSSYNC_CONFIG}",
-        description = "Properties file (see conf/possync.properties); default $POSSYNC_CONFIG.")
+        description = "Properties file (see conf/possync.properties); default $POSSYNC_CONFIG,"
+            + " else none (built-in defaults).")
     Path config;
 
-    @Option(names = "--host", description = "Address to listen on (http.host).")
+    @Option(names = "--host", description = "Address the POS listener listens on (http.host;"
+        + " default " + HOST + ").")
     String host;
 
-    @Option(names = "--port", description = "Port to listen on (http.port).")
+    @Option(names = "--port", description = "Port of the POS listener (http.port; default "
+        + PORT + ").")
     Integer port;
 
+    @Option(names = "--admin-port", paramLabel = "PORT", description = "Port of the status page,"
+        + " metrics and health listener (admin.port; default " + ADMIN_PORT + "; 0: any free"
+        + " port).")
+    Integer adminPort;
+
     @Option(names = "--poll-timeout", paramLabel = "SECONDS",
-        description = "How long a long poll is held (poll.timeout).")
+        description = "How long a long poll is held (poll.timeout; default " + POLL_TIMEOUT
+            + ").")
     Integer pollTimeout;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
-        description = "Where state is kept (store.data_dir).")
+        description = "Where state is kept (store.data_dir; default " + DATA_DIR + ").")
     String dataDir;
 
     @Override
@@ -76,6 +97,9 @@ public final class Main implements Callable<Integer> {
       }
       if (dataDir != null) {
         flags.put("store.data_dir", dataDir);
+      }
+      if (adminPort != null) {
+        flags.put("admin.port", adminPort.toString());
       }
       // No Java object may ever be deserialized in this process (Odoo's answers included).
       java.util.Optional<String> unsafe = SerialFilterCheck.check();

@@ -12,24 +12,23 @@ import io.possync.store.GroupCommitter;
 import io.possync.store.OutboxRow;
 import io.possync.store.OutboxState;
 import io.possync.store.Store;
+import io.possync.store.TerminalName;
 import io.possync.sync.MultiSessionOverview;
 import io.possync.sync.MultiSessionStatus;
 import io.possync.sync.SyncService;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalStatus;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -52,7 +51,6 @@ final class NodeStatus implements StatusSource {
   static final int PROBE_BYTES = 64 * 1024;
   /** How long the readiness probe may wait for the writer. */
   static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
-  static final String VERSION = readVersion();
 
   private final Settings settings;
   private final Clock clock;
@@ -93,13 +91,17 @@ final class NodeStatus implements StatusSource {
 
   private StatusReport.Node node(long now) {
     MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    return new StatusReport.Node(VERSION, now, startedAt,
+    return new StatusReport.Node(Version.VALUE, now, startedAt,
         Math.max(0, (now - startedAt) / 1000), bus.heldPolls(), bus.lastId(), heap.getUsed(),
         heap.getMax() < 0 ? Runtime.getRuntime().maxMemory() : heap.getMax(),
         settings.host() + ":" + posPort.getAsInt(), settings.access().mode());
   }
 
   private List<StatusReport.Database> databases(long now) {
+    Map<TerminalKey, TerminalName> names = new HashMap<>();
+    for (TerminalName n : store.terminalNames()) {
+      names.put(new TerminalKey(n.dbname(), n.posId()), n);
+    }
     Map<String, List<StatusReport.MultiSession>> byDb = new TreeMap<>();
     Set<TerminalKey> listed = new HashSet<>();
     for (MultiSessionOverview o : sync.hotMultiSessions()) {
@@ -109,8 +111,10 @@ final class NodeStatus implements StatusSource {
         TerminalKey key = new TerminalKey(db, t.posId());
         listed.add(key);
         Long last = activity.lastPoll(key).orElse(null);
+        TerminalName name = names.get(key);
         terminals.add(new StatusReport.Terminal(t.posId(), t.userId(), t.messageId(), last,
-            activity.presence(last, now).wire()));
+            activity.presence(last, now).wire(), name == null ? null : name.posName(),
+            name == null ? null : name.cashier()));
       }
       MultiSessionStatus s = o.status();
       byDb.computeIfAbsent(db, k -> new ArrayList<>()).add(new StatusReport.MultiSession(
@@ -125,8 +129,10 @@ final class NodeStatus implements StatusSource {
           List<StatusReport.Terminal> list =
               others.computeIfAbsent(e.getKey().dbname(), k -> new ArrayList<>());
           if (list.size() < MAX_OTHER_TERMINALS) {
+            TerminalName name = names.get(e.getKey());
             list.add(new StatusReport.Terminal(e.getKey().posId(), null, null, e.getValue(),
-                activity.presence(e.getValue(), now).wire()));
+                activity.presence(e.getValue(), now).wire(), name == null ? null : name.posName(),
+                name == null ? null : name.cashier()));
           }
         });
     Set<String> dbnames = new TreeSet<>(byDb.keySet());
@@ -154,10 +160,7 @@ final class NodeStatus implements StatusSource {
     });
     List<StatusReport.OutboxItem> recent = new ArrayList<>();
     for (OutboxRow r : store.outbox(null, null, RECENT_OUTBOX)) {
-      recent.add(new StatusReport.OutboxItem(r.id(), r.dbname(), r.uid(),
-          r.kind().name().toLowerCase(java.util.Locale.ROOT), r.posReference(), r.state().wire(),
-          r.attempts(), r.lastError(), r.odooOrderId(), r.createdAt(), r.updatedAt(),
-          r.nextAttemptAt()));
+      recent.add(CliJson.item(r));
     }
     Set<String> dbnames = new TreeSet<>(outboxDatabases());
     dbnames.addAll(counts.keySet());
@@ -166,7 +169,11 @@ final class NodeStatus implements StatusSource {
       store.pause(db).ifPresent(p -> paused.add(
           new StatusReport.Pause(db, p.reason(), p.since())));
     }
-    return new StatusReport.Outbox(outboxDatabases(), counts, recent, paused);
+    List<StatusReport.Waiting> waiting = store.outboxWaiting().stream()
+        .map(w -> new StatusReport.Waiting(w.dbname(), w.paidOrders(), w.oldestCreatedAt(),
+            w.nextAttemptAt(), w.attempts(), w.lastError()))
+        .toList();
+    return new StatusReport.Outbox(outboxDatabases(), counts, recent, paused, waiting);
   }
 
   /** The POS dbnames with an Odoo write-back backend. */
@@ -212,16 +219,4 @@ final class NodeStatus implements StatusSource {
         });
   }
 
-  private static String readVersion() {
-    try (InputStream in = NodeStatus.class.getResourceAsStream("/possync-version.properties")) {
-      Properties p = new Properties();
-      if (in != null) {
-        p.load(in);
-      }
-      String v = p.getProperty("version", "");
-      return v.isEmpty() || v.startsWith("${") ? "unknown" : v;
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
 }

@@ -55,6 +55,10 @@ final class OutboxCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "50", description = "At most this many (default 50).")
     int limit;
 
+    @Option(names = "--json", description = "One JSON document: {paused: [...], entries: [...]}"
+        + " (names and times as in /api/status).")
+    boolean json;
+
     @Override
     public Integer call() {
       return run(parent);
@@ -62,6 +66,12 @@ final class OutboxCommand implements Callable<Integer> {
 
     int run(OutboxCommand p) {
       return p.with(admin -> {
+        if (json) {
+          CliJson.print(p.out, new CliJson.OutboxList(
+              admin.pauses().stream().map(CliJson.Pause::of).toList(),
+              admin.list(db, state, limit).stream().map(CliJson::item).toList()));
+          return 0;
+        }
         for (OutboxPause pause : admin.pauses()) {
           p.out.printf("PAUSED %s since %s: %s%n", pause.dbname(),
               Instant.ofEpochMilli(pause.since()), pause.reason());

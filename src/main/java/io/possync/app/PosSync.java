@@ -136,9 +136,13 @@ public final class PosSync implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new IOException("POS listener (http.host, http.port) cannot listen on "
-          + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+          + settings.host() + ":" + settings.port() + ": " + StartChecks.explain(e, "--port"), e);
     }
-    admin.start();
+    try {
+      admin.start();
+    } catch (IOException e) {
+      throw new IOException(StartChecks.explain(e, "--admin-port"), e);
+    }
     outbox.start();
     scheduler.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"

@@ -56,6 +56,10 @@ final class StatusCommand implements Callable<Integer> {
       description = "Properties file, for admin.*; default $POSSYNC_CONFIG.")
   Path config;
 
+  @Option(names = "--json", description = "Print the server's /api/status document as it is"
+      + " (what the status page shows).")
+  boolean json;
+
   PrintStream out = System.out;
   PrintStream err = System.err;
   Map<String, String> env = System.getenv();
@@ -112,6 +116,10 @@ final class StatusCommand implements Callable<Integer> {
     if (status == null || status.node() == null) {
       err.println("possync: " + uri + " did not answer with a PosSync status");
       return 1;
+    }
+    if (json) {
+      out.println(answer.body());
+      return 0;
     }
     summarize(uri, status);
     return 0;

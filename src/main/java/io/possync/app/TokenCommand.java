@@ -1,12 +1,19 @@
 package io.possync.app;
 
+import io.possync.config.AccessSettings;
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
 import io.possync.http.AccessTokens;
 import io.possync.store.AccessToken;
+import io.possync.store.SqliteStore;
 import io.possync.store.TokenAdmin;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,6 +50,23 @@ final class TokenCommand implements Callable<Integer> {
     return where.with(TokenAdmin::open, action, err);
   }
 
+  /**
+   * Creates the store when the data directory has none yet: a token is the first step of a
+   * secure setup, before the first {@code serve}. A running server holds its store already.
+   */
+  private int withStore(java.util.function.ToIntFunction<TokenAdmin> action) {
+    return where.with(dir -> {
+      if (!Files.isRegularFile(dir.resolve("possync.db"))) {
+        SqliteStore.open(dir, SqliteStore.SyncPolicy.POWER, 0).close();
+        err.println("possync: created a new PosSync database in " + dir.toAbsolutePath());
+      }
+      return TokenAdmin.open(dir);
+    }, action, err);
+  }
+
+  /** Stands for the box's address when the server listens on every address. */
+  static final String UNKNOWN_HOST = "THIS-BOX-ADDRESS";
+
   /** {@code possync token create}. */
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Create a token for one multi-session and print the sync_server value to"
@@ -68,14 +92,16 @@ final class TokenCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       String base;
+      Settings settings;
       try {
-        base = baseUrl != null ? baseUrl.replaceAll("/+$", "") : defaultBase(parent.settings());
+        settings = parent.settings();
+        base = baseUrl != null ? baseUrl.replaceAll("/+$", "") : base(settings);
       } catch (SettingsException e) {
         parent.err.println("possync: " + e.getMessage());
         return 2;
       }
       String secret = AccessTokens.newSecret();
-      return parent.with(admin -> {
+      return parent.withStore(admin -> {
         admin.create(AccessTokens.hash(secret), db, multiSession, label,
             System.currentTimeMillis());
         parent.out.println(base + "/t/" + secret);
@@ -83,16 +109,49 @@ final class TokenCommand implements Callable<Integer> {
             + " only now: PosSync keeps only its hash. Anyone holding it can use multi-session "
             + multiSession + " of " + db + "; revoke it with 'possync token revoke "
             + AccessTokens.hash(secret).substring(0, 12) + "'.");
+        warnings(settings).forEach(w -> parent.err.println("possync: warning: " + w));
         return 0;
       });
     }
 
-    private static String defaultBase(Settings s) {
-      String host = s.host();
-      if (host.equals("0.0.0.0") || host.equals("::")) {
-        host = "THIS-BOX-ADDRESS";
+    /** What would keep the printed address from working on a tablet. */
+    private List<String> warnings(Settings s) {
+      List<String> out = new ArrayList<>();
+      if (!AccessSettings.TOKEN.equals(s.access().mode())) {
+        out.add("the configuration has auth.mode=" + s.access().mode() + ": the server answers"
+            + " /t/... addresses only with auth.mode=token; set it in the configuration"
+            + " (or POSSYNC_AUTH_MODE=token) before starting it");
       }
-      return "//" + host + ":" + s.port() + s.pathPrefix();
+      String host = s.tls().enabled() ? s.tls().host() : s.host();
+      if (baseUrl == null && isLoopback(host)) {
+        out.add("the address above is a loopback address (" + host + "): a"
+            + " tablet can never reach it. Give the address the POS browsers use, e.g."
+            + " --base-url https://192.168.1.20:" + (s.tls().enabled() ? s.tls().port() : 8443)
+            + ", and let the server listen on the network (http.host, tls.port; see README)");
+      } else if (baseUrl == null && base(s).contains(UNKNOWN_HOST)) {
+        out.add("replace " + UNKNOWN_HOST + " by this box's address as the tablets reach it,"
+            + " or give it with --base-url");
+      }
+      return out;
+    }
+
+    /** The listener as the configuration names it: the HTTPS one when there is one. */
+    private static String base(Settings s) {
+      boolean tls = s.tls().enabled();
+      String host = tls ? s.tls().host() : s.host();
+      if (host.equals("0.0.0.0") || host.equals("::")) {
+        host = UNKNOWN_HOST;
+      }
+      return (tls ? "https://" : "//") + host + ":" + (tls ? s.tls().port() : s.port())
+          + s.pathPrefix();
+    }
+
+    private static boolean isLoopback(String host) {
+      try {
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return host.equalsIgnoreCase("localhost");
+      }
     }
   }
 
@@ -102,9 +161,16 @@ final class TokenCommand implements Callable<Integer> {
     @ParentCommand
     TokenCommand parent;
 
+    @Option(names = "--json", description = "A JSON array of the tokens (never their secrets).")
+    boolean json;
+
     @Override
     public Integer call() {
       return parent.with(admin -> {
+        if (json) {
+          CliJson.print(parent.out, admin.list().stream().map(CliJson.Token::of).toList());
+          return 0;
+        }
         parent.out.printf("%-12s %-12s %-14s %-24s %-8s %s%n", "ID", "DB", "MULTI-SESSION",
             "CREATED", "STATE", "LABEL");
         for (AccessToken t : admin.list()) {

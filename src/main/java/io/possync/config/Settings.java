@@ -1,5 +1,6 @@
 package io.possync.config;
 
+import ch.qos.logback.core.util.FileSize;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -221,7 +222,7 @@ public record Settings(
         integer(v, "poll.max_held", 1, 10_000_000),
         List.of(v.get("cors.allowed_origins").split("\\s*,\\s*")),
         seconds(v, "cors.max_age", 0, Integer.MAX_VALUE),
-        integer(v, "http.max_body_bytes", 1024, Integer.MAX_VALUE - 1),
+        (int) Math.min(bytes(v, "http.max_body_bytes", 1024), Integer.MAX_VALUE - 1),
         integer(v, "http.max_json_depth", 8, 10_000),
         retention,
         bytes(v, "retention.notification_bytes", 1L << 20),
@@ -418,13 +419,16 @@ public record Settings(
   private static long bytes(Map<String, String> v, String key, long min) {
     String raw = v.get(key);
     try {
-      long value = Long.parseLong(raw);
+      // A plain number of bytes, or with a unit KB, MB or GB (1024-based, as the JVM's -Xmx and
+      // logback read them; case and a space before the unit do not matter): 256MB.
+      long value = FileSize.valueOf(raw).getSize();
       if (value < min) {
-        throw new SettingsException(key + " must be at least " + min + ", not " + raw);
+        throw new SettingsException(key + " must be at least " + min + " bytes, not " + raw);
       }
       return value;
-    } catch (NumberFormatException e) {
-      throw new SettingsException(key + " must be a whole number of bytes, not '" + raw + "'");
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(key + " must be a number of bytes, plain or with KB, MB or GB"
+          + " (e.g. 256MB), not '" + raw + "'");
     }
   }
 
@@ -452,12 +456,37 @@ public record Settings(
         odooBackends, access, moved, admin, syncConflicts);
   }
 
+  private static final Function<String, Integer> INTEGER = Integer::parseInt;
+
   private static int integer(Map<String, String> v, String key, int min, int max) {
-    return parse(v, key, Integer::parseInt, min, max);
+    return parse(v, key, INTEGER, min, max);
   }
 
+  /**
+   * A duration in whole seconds: a plain number of seconds, or with a unit s, min (or m), h or d:
+   * {@code 50s}, {@code 10min}, {@code 7d}.
+   */
   private static Duration seconds(Map<String, String> v, String key, int min, int max) {
-    return Duration.ofSeconds(parse(v, key, Integer::parseInt, min, max));
+    return Duration.ofSeconds(parse(v, key, Settings::durationSeconds, min, max));
+  }
+
+  private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile(
+      "(\\d{1,10})\\s*(s|sec|m|min|h|d)?", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+  private static Integer durationSeconds(String raw) {
+    java.util.regex.Matcher m = DURATION.matcher(raw);
+    if (!m.matches()) {
+      throw new NumberFormatException(raw);
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
+    long factor = switch (unit) {
+      case "m", "min" -> 60;
+      case "h" -> 3600;
+      case "d" -> 86_400;
+      default -> 1;
+    };
+    return (int) Math.min(Integer.MAX_VALUE, n * factor);
   }
 
   private static int parse(Map<String, String> v, String key, Function<String, Integer> f, int min,
@@ -467,7 +496,8 @@ public record Settings(
     try {
       value = f.apply(raw);
     } catch (NumberFormatException e) {
-      throw new SettingsException(key + " must be a whole number, not '" + raw + "'");
+      throw new SettingsException(key + " must be a whole number" + (f == INTEGER ? ""
+          : " of seconds, plain or with a unit s, min, h or d (e.g. 50s)") + ", not '" + raw + "'");
     }
     if (value < min || value > max) {
       throw new SettingsException(key + " must be between " + min + " and " + max + ", not " + raw);

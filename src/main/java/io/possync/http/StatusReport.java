@@ -54,8 +54,12 @@ public record StatusReport(Node node, Thresholds thresholds, List<Database> data
    * @param messageId last {@code message_ID} sent to it; null if not registered
    * @param lastPoll  time of its last poll; null if none since the start
    * @param state     {@code online}, {@code stale} or {@code offline}
+   * @param posName   its name in Odoo ({@code pos.config.name}) as its orders carry it in
+   *                  {@code ms_info}; null until it has made or changed an order
+   * @param cashier   the cashier who last made or changed an order there; null as posName
    */
-  public record Terminal(long posId, Long userId, Long messageId, Long lastPoll, String state) {}
+  public record Terminal(long posId, Long userId, Long messageId, Long lastPoll, String state,
+      String posName, String cashier) {}
 
   /**
    * The Odoo write-back outbox.
@@ -64,9 +68,21 @@ public record StatusReport(Node node, Thresholds thresholds, List<Database> data
    * @param counts     by database, then by state ({@code pending}, {@code done}, ...)
    * @param recent     the most recent entries, newest first
    * @param paused     databases whose outbox waits for an operator
+   * @param waiting    per database, the paid orders waiting for Odoo (the status page's banner)
    */
   public record Outbox(List<String> configured, Map<String, Map<String, Integer>> counts,
-      List<OutboxItem> recent, List<Pause> paused) {}
+      List<OutboxItem> recent, List<Pause> paused, List<Waiting> waiting) {}
+
+  /**
+   * Paid orders of one database that Odoo does not have yet.
+   *
+   * @param oldestCreatedAt when the oldest of them came
+   * @param nextAttemptAt   when PosSync tries Odoo again (with the oldest of them)
+   * @param attempts        most tries any of them had; 0 while none was tried
+   * @param lastError       why the newest try failed, or null
+   */
+  public record Waiting(String dbname, int paidOrders, long oldestCreatedAt, long nextAttemptAt,
+      int attempts, String lastError) {}
 
   /** One outbox entry (without its payload). */
   public record OutboxItem(long id, String dbname, String uid, String kind, String posReference,

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Checks at start that Java deserialization is switched off for the whole process
- * ({@code -Djdk.serialFilter=!*}). PosSync never deserializes Java objects; the filter is the
+ * Switches Java deserialization off for the whole process ({@link #installIfUnset()}, first thing
+ * in {@code main}), and checks at start that it is off ({@code -Djdk.serialFilter=!*} or the
+ * filter installed by the program). PosSync never deserializes Java objects; the filter is the
  * second line of defence should a library try to (Apache XML-RPC 3.1.3 does for a fault's
  * faultCause, CVE-2019-17570, which {@link StrictResponseParser} already refuses).
  */
@@ -27,6 +28,21 @@ public final class SerialFilterCheck {
       List.of(Probe.class, HashMap.class, Object[].class);
 
   private SerialFilterCheck() {}
+
+  /**
+   * Installs the process-wide filter {@code !*} unless one is already set (by
+   * {@code -Djdk.serialFilter}, which {@link #check()} then judges). Call it before any class that
+   * may deserialize is loaded; a launcher then needs no option of its own.
+   *
+   * @return true if this call installed it
+   */
+  public static synchronized boolean installIfUnset() {
+    if (ObjectInputFilter.Config.getSerialFilter() != null) {
+      return false;
+    }
+    ObjectInputFilter.Config.setSerialFilter(ObjectInputFilter.Config.createFilter("!*"));
+    return true;
+  }
 
   /**
    * Empty when the process-wide filter refuses every class, including through the JVM's filter

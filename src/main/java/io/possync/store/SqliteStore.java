@@ -40,6 +40,8 @@ public final class SqliteStore implements Store {
   /** Version of the schema this code writes; older files are migrated at start. */
   static final int SCHEMA_VERSION = 3;
   static final String DB_FILE = "possync.db";
+  /** Held (locked) by the one PosSync process that uses the data directory. */
+  public static final String LOCK_FILE = "possync.lock";
 
   /** How hard a commit is made durable. */
   public enum SyncPolicy {
@@ -84,7 +86,7 @@ public final class SqliteStore implements Store {
     FileChannel channel;
     FileLock fileLock;
     try {
-      channel = FileChannel.open(dir.resolve("possync.lock"), StandardOpenOption.CREATE,
+      channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE);
       fileLock = channel.tryLock();
     } catch (OverlappingFileLockException e) {
@@ -112,11 +114,7 @@ public final class SqliteStore implements Store {
           long pageSize = Long.parseLong(single(s, "PRAGMA page_size"));
           s.execute("PRAGMA max_page_count = " + Math.max(1, maxBytes / pageSize));
         }
-        String check = single(s, "PRAGMA quick_check");
-        if (!"ok".equalsIgnoreCase(check)) {
-          throw new StoreException(file + " is damaged (" + check + "); restore it from a backup"
-              + " or move it away to start empty");
-        }
+        checkIntact(s, file);
         migrate(w, s, file);
       }
       r = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -128,20 +126,58 @@ public final class SqliteStore implements Store {
       closeQuietly(w);
       closeQuietly(r);
       closeQuietly(channel);
-      if (e instanceof StoreException se) {
-        throw se;
-      }
-      throw new StoreException("cannot open " + file + ": " + e.getMessage()
-          + " (is it a PosSync database? restore it from a backup or move it away)", e);
+      throw cannotOpen(file, e);
+    }
+  }
+
+  /**
+   * What {@link #open} would say of the database in {@code dataDir}, without writing anything
+   * (no lock, no WAL switch, no migration): damaged, newer than this PosSync, or no database.
+   * Nothing to say when there is no database yet. For {@code possync check}; call it only while
+   * no PosSync runs on the directory (it reads the file as it is, ignoring an uncheckpointed WAL).
+   *
+   * @throws StoreException with the words {@link #open} would use
+   */
+  public static void inspect(Path dataDir) {
+    Path file = dataDir.toAbsolutePath().resolve(DB_FILE);
+    if (!Files.exists(file)) {
+      return;
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:file:" + file + "?immutable=1");
+        Statement s = c.createStatement()) {
+      checkIntact(s, file);
+      checkNotNewer(Integer.parseInt(single(s, "PRAGMA user_version")), file);
+    } catch (SQLException | RuntimeException e) {
+      throw cannotOpen(file, e);
+    }
+  }
+
+  private static StoreException cannotOpen(Path file, Exception e) {
+    if (e instanceof StoreException se) {
+      return se;
+    }
+    return new StoreException("cannot open " + file + ": " + e.getMessage()
+        + " (is it a PosSync database? restore it from a backup or move it away)", e);
+  }
+
+  private static void checkIntact(Statement s, Path file) throws SQLException {
+    String check = single(s, "PRAGMA quick_check");
+    if (!"ok".equalsIgnoreCase(check)) {
+      throw new StoreException(file + " is damaged (" + check + "); restore it from a backup"
+          + " or move it away to start empty");
+    }
+  }
+
+  private static void checkNotNewer(int version, Path file) {
+    if (version > SCHEMA_VERSION) {
+      throw new StoreException(file + " has schema version " + version + ", newer than this"
+          + " PosSync understands (" + SCHEMA_VERSION + "); run a newer PosSync");
     }
   }
 
   private static void migrate(Connection c, Statement s, Path file) throws SQLException {
     int version = Integer.parseInt(single(s, "PRAGMA user_version"));
-    if (version > SCHEMA_VERSION) {
-      throw new StoreException(file + " has schema version " + version + ", newer than this"
-          + " PosSync understands (" + SCHEMA_VERSION + "); run a newer PosSync");
-    }
+    checkNotNewer(version, file);
     if (version < 1) {
       s.execute("BEGIN IMMEDIATE");
       s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
@@ -444,6 +480,62 @@ public final class SqliteStore implements Store {
         return outboxRows(p);
       } catch (SQLException e) {
         throw new StoreException("cannot read the outbox: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public List<OutboxWaiting> outboxWaiting() {
+    synchronized (readLock) {
+      try (Statement s = reader.createStatement();
+          // The next try is the oldest entry's: the worker sends them in order, one at a time.
+          ResultSet rs = s.executeQuery("SELECT dbname, count(*), min(created_at),"
+              + " (SELECT next_attempt_at FROM outbox e WHERE e.dbname = o.dbname"
+              + " AND e.kind = 'DELIVER' AND e.state = 'pending' ORDER BY e.id LIMIT 1),"
+              + " max(attempts), (SELECT last_error FROM outbox e"
+              + " WHERE e.dbname = o.dbname AND e.kind = 'DELIVER' AND e.state = 'pending'"
+              + " AND e.last_error IS NOT NULL ORDER BY e.updated_at DESC LIMIT 1)"
+              + " FROM outbox o WHERE kind = 'DELIVER' AND state = 'pending'"
+              + " GROUP BY dbname ORDER BY dbname")) {
+        List<OutboxWaiting> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(new OutboxWaiting(rs.getString(1), rs.getInt(2), rs.getLong(3),
+              rs.getLong(4), rs.getInt(5), rs.getString(6)));
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the outbox: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Orders looked at for names: the newest, enough to have seen every terminal at work. */
+  static final int NAMED_ORDERS = 5000;
+
+  @Override
+  public List<TerminalName> terminalNames() {
+    String named = "json_extract(message, '$.data.ms_info.%1$s.pos.id') AS pos_id,"
+        + " json_extract(message, '$.data.ms_info.%1$s.pos.name') AS pos_name,"
+        + " json_extract(message, '$.data.ms_info.%1$s.user.name') AS cashier";
+    synchronized (readLock) {
+      try (Statement s = reader.createStatement();
+          ResultSet rs = s.executeQuery("WITH recent AS (SELECT rowid AS r, dbname, message"
+              + " FROM orders ORDER BY rowid DESC LIMIT " + NAMED_ORDERS + "),"
+              + " valid AS (SELECT * FROM recent WHERE json_valid(message))"
+              + " SELECT dbname, pos_id, pos_name, cashier FROM ("
+              + " SELECT dbname, r, 0 AS p, " + String.format(named, "created") + " FROM valid"
+              + " UNION ALL"
+              + " SELECT dbname, r, 1 AS p, " + String.format(named, "changed") + " FROM valid)"
+              + " WHERE typeof(pos_id) = 'integer' ORDER BY r, p")) {
+        Map<String, TerminalName> newest = new LinkedHashMap<>();
+        while (rs.next()) {
+          TerminalName n = new TerminalName(rs.getString(1), rs.getLong(2), rs.getString(3),
+              rs.getString(4));
+          newest.put(n.dbname() + "\n" + n.posId(), n);
+        }
+        return List.copyOf(newest.values());
+      } catch (SQLException e) {
+        throw new StoreException("cannot read order names: " + e.getMessage(), e);
       }
     }
   }

@@ -41,6 +41,15 @@ public interface Store extends StateLoader, AutoCloseable {
   /** Counts of entries by database and state, for status and metrics. */
   Map<String, Map<OutboxState, Integer>> outboxCounts();
 
+  /** Per database, the paid orders still waiting for Odoo, for the status page. */
+  List<OutboxWaiting> outboxWaiting();
+
+  /**
+   * The names the newest orders carry in {@code ms_info} for their terminals, one per terminal
+   * (the newest wins), for the status page.
+   */
+  List<TerminalName> terminalNames();
+
   /** Records an attempt's result. Writer thread only. */
   void updateOutbox(long id, OutboxState state, int attempts, long nextAttemptAt,
       String lastError, Integer odooOrderId, long now);

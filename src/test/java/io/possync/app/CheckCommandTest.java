@@ -14,9 +14,16 @@ import com.github.tomakehurst.wiremock.common.ConsoleNotifier;
 import io.possync.testing.ServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +99,42 @@ class CheckCommandTest {
   }
 
   @Test
+  void aBlackHoledOdooIsGivenUpOnWithinTheConnectTimeout() throws Exception {
+    // A listener that never accepts, its queue filled: further connections get no answer at
+    // all, as from a host that drops packets (on loopback: nothing leaves this machine).
+    List<Socket> queued = new ArrayList<>();
+    try (ServerSocket blackHole = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      boolean full = false;
+      for (int i = 0; i < 16 && !full; i++) {
+        Socket s = new Socket();
+        try {
+          s.connect(blackHole.getLocalSocketAddress(), 300);
+          queued.add(s);
+        } catch (SocketTimeoutException e) {
+          s.close();
+          full = true;
+        }
+      }
+      assertThat(full).as("the listener's queue filled up").isTrue();
+      Path config = config("http://127.0.0.1:" + blackHole.getLocalPort(), PASSWORD);
+
+      long start = System.nanoTime();
+      assertThat(run("check", "--config", config.toString(), "--connect-timeout", "1"))
+          .isEqualTo(1);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(out.toString()).contains("asking shop (http://127.0.0.1:"
+          + blackHole.getLocalPort() + ", database odoo) ...").contains("cannot reach it (no"
+          + " connection within 1 s)");
+      assertThat(took).isLessThan(Duration.ofSeconds(10));
+    } finally {
+      for (Socket s : queued) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void oneBadBackendAmongGoodOnesFailsTheCheckAndTheOthersAreStillTried() throws Exception {
     int closed = ServerProcess.freePort();
     Path config = Files.writeString(tmp.resolve("two.properties"), backend("shop",
@@ -127,7 +170,7 @@ class CheckCommandTest {
 
   @Test
   void withoutBackendsThereIsNothingToConnectTo() throws Exception {
-    Path config = Files.writeString(tmp.resolve("plain.properties"), "http.port = 8079\n");
+    Path config = Files.writeString(tmp.resolve("plain.properties"), quiet());
 
     assertThat(run("check", "--config", config.toString())).isZero();
 
@@ -151,12 +194,17 @@ class CheckCommandTest {
     return Files.writeString(tmp.resolve("odoo-" + password.hashCode() + ".pw"), password + "\n");
   }
 
-  private static String backend(String name, String url, Path passwordFile) {
+  private String backend(String name, String url, Path passwordFile) {
     return "odoo." + name + ".url = " + url + "\n"
         + "odoo." + name + ".database = odoo\n"
         + "odoo." + name + ".login = possync\n"
         + "odoo." + name + ".password_file = " + passwordFile + "\n"
-        + "odoo.connect_timeout = 2\n";
+        + "odoo.connect_timeout = 2\n" + quiet();
+  }
+
+  /** Ports the OS chooses and a data directory of the test's: nothing of this machine's. */
+  private String quiet() {
+    return "http.port = 0\nadmin.port = 0\nstore.data_dir = " + tmp.resolve("data") + "\n";
   }
 
   private int run(String... args) {

@@ -57,6 +57,20 @@ class OutboxCommandTest {
     assertThat(run("outbox", "--data-dir", data.toString(), "list")).isZero();
     assertThat(out.toString()).contains("00003-001-0001").contains("Order 00003-001-0002")
         .contains("pending").contains("cannot connect");
+
+    // The data directory named after the subcommand (inherited option), and --json for scripts.
+    assertThat(run("outbox", "list", "--json", "--data-dir", data.toString())).isZero();
+    JsonObject listed = JsonParser.parseString(out.toString()).getAsJsonObject();
+    assertThat(listed.getAsJsonArray("paused")).isEmpty();
+    assertThat(listed.getAsJsonArray("entries")).hasSize(2);
+    JsonObject entry = listed.getAsJsonArray("entries").get(1).getAsJsonObject();
+    assertThat(entry.keySet()).containsExactly("id", "dbname", "uid", "kind", "pos_reference",
+        "state", "attempts", "last_error", "odoo_order_id", "created_at", "updated_at",
+        "next_attempt_at");
+    assertThat(entry.get("uid").getAsString()).isEqualTo("00003-001-0001");
+    assertThat(entry.get("state").getAsString()).isEqualTo("pending");
+    assertThat(entry.get("pos_reference").getAsString()).isEqualTo("Order 00003-001-0001");
+    assertThat(entry.get("last_error").getAsString()).contains("cannot connect");
     long first;
     try (OutboxAdmin admin = OutboxAdmin.open(data)) {
       first = admin.list("odoo", null, 10).stream().filter(r -> r.uid().endsWith("0001"))

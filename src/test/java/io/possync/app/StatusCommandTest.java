@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.common.ConsoleNotifier;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.possync.config.AdminSettings;
 import io.possync.testing.Pos;
 import io.possync.testing.RpcClient;
@@ -78,6 +79,17 @@ class StatusCommandTest {
       assertThat(out.toString()).contains(
           "database odoo: 1 multi-session, 2 terminals online, 0 offline, 1 draft order\n",
           "outbox odoo: 1 pending\n");
+
+      // --json: the status page's own document, for scripts.
+      assertThat(run("status", "--json", "--config",
+          config(node.node().adminPort(), TOKEN).toString())).isZero();
+      JsonObject json = JsonParser.parseString(out.toString()).getAsJsonObject();
+      assertThat(json.keySet()).contains("node", "databases", "outbox", "history");
+      assertThat(json.getAsJsonObject("node").get("held_polls").getAsInt()).isEqualTo(1);
+      assertThat(json.getAsJsonArray("databases").get(0).getAsJsonObject().get("dbname")
+          .getAsString()).isEqualTo("odoo");
+      assertThat(json.getAsJsonObject("outbox").getAsJsonObject("counts").getAsJsonObject("odoo")
+          .get("pending").getAsInt()).isEqualTo(1);
       waiting.cancel(true);
     }
   }

@@ -117,9 +117,46 @@ class SettingsTest {
         .hasMessage("poll.timeout must be between 1 and 3600, not 0");
     assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("http.max_body_bytes", "1.5e6")))
         .isInstanceOf(SettingsException.class)
-        .hasMessage("http.max_body_bytes must be a whole number, not '1.5e6'");
+        .hasMessage("http.max_body_bytes must be a number of bytes, plain or with KB, MB or GB"
+            + " (e.g. 256MB), not '1.5e6'");
     assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("http.host", "")))
         .isInstanceOf(SettingsException.class).hasMessage("http.host must not be empty");
+  }
+
+  @Test
+  void durationsAndSizesTakeUnitsAndPlainNumbersStillWork() throws IOException {
+    Settings units = Settings.load(write("poll.timeout = 50s\nretention.notifications = 10min\n"
+        + "retention.orders = 7d\nodoo.reply_timeout = 1h\nstate.hot_bytes = 256MB\n"
+        + "retention.notification_bytes = 64 mb\nhttp.max_body_bytes = 8MB\n"
+        + "store.max_bytes = 2GB\n"), Map.of(), Map.of());
+    assertThat(units.pollTimeout()).isEqualTo(Duration.ofSeconds(50));
+    assertThat(units.notificationRetention()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(units.orderRetention()).isEqualTo(Duration.ofDays(7));
+    assertThat(units.odooReplyTimeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(units.hotBytes()).isEqualTo(256L << 20);
+    assertThat(units.notificationBytes()).isEqualTo(64L << 20);
+    assertThat(units.maxBodyBytes()).isEqualTo(8 << 20);
+    assertThat(units.storeMaxBytes()).isEqualTo(2L << 30);
+
+    Settings plain = Settings.load(write("poll.timeout = 50\nstate.hot_bytes = 268435456\n"),
+        Map.of(), Map.of());
+    assertThat(plain.pollTimeout()).isEqualTo(units.pollTimeout());
+    assertThat(plain.hotBytes()).isEqualTo(units.hotBytes());
+    assertThat(Settings.defaultSettings()).isEqualTo(Settings.load(write(
+        "poll.timeout = 50s\nstate.hot_bytes = 256MB\nhttp.max_body_bytes = 8MB\n"
+        + "retention.notification_bytes = 64MB\nretention.notifications = 10min\n"
+        + "retention.orders = 7d\n"), Map.of(), Map.of()));
+
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("poll.timeout", "50 parsecs")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("poll.timeout must be a whole number of seconds, plain or with a unit s, min,"
+            + " h or d (e.g. 50s), not '50 parsecs'");
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("poll.timeout", "2h")))
+        .isInstanceOf(SettingsException.class)
+        .hasMessage("poll.timeout must be between 1 and 3600, not 2h");
+    assertThatThrownBy(() -> Settings.load(null, Map.of(), Map.of("state.hot_bytes", "256TB")))
+        .isInstanceOf(SettingsException.class).hasMessageStartingWith("state.hot_bytes must be a"
+            + " number of bytes");
   }
 
   @Test

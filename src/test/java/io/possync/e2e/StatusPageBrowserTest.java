@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import io.possync.terminal.VirtualTerminal;
+import io.possync.testing.ServerProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,8 +35,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The status page in real headless Chromium, driven by Selenium, against a node with virtual
- * terminals: a terminal that stops polling turns red within the threshold, a new order shows in
- * the draft count. Leaves a screenshot in {@code target/status-page.png}.
+ * terminals and an Odoo backend nobody answers for: terminals are named as Odoo names the POS
+ * and the cashier (from their orders' {@code ms_info}), a new order shows in the open-order count,
+ * paid orders that cannot reach Odoo raise the banner, a terminal that stops polling turns red
+ * within the threshold. Leaves a screenshot per state in {@code target/status-page-*.png}.
  *
  * <p>Needs Debian's {@code chromium} and {@code chromium-driver} ({@code .ci/run} installs them).
  * Without them this test fails and says so: it is never skipped silently.
@@ -49,10 +52,15 @@ class StatusPageBrowserTest {
   private static final int OFFLINE_AFTER_S = 3;
   /** The page asks every 2 s; one refresh may just have missed the change. */
   private static final Duration REFRESH = Duration.ofSeconds(2);
-  private static final Path SCREENSHOT = Path.of("target", "status-page.png");
+  private static final Path SCREENSHOTS = Path.of("target");
+  /** Odoo's next try after a failure: far enough that the banner can be read before it. */
+  private static final int RETRY_S = 120;
 
   @TempDir
   Path profile;
+
+  @TempDir
+  Path secrets;
 
   @BeforeAll
   static void chromiumIsInstalled() {
@@ -70,11 +78,18 @@ class StatusPageBrowserTest {
   }
 
   @Test
-  void aTerminalThatStopsPollingTurnsOfflineAndANewOrderCountsAsADraft() throws Exception {
+  void namedTerminalsTheOdooBannerAndATerminalThatStopsPolling() throws Exception {
+    Path password = Files.writeString(secrets.resolve("odoo.pw"), "secret\n");
     try (Shop shop = Shop.open(Map.of("admin.token", TOKEN,
-        "admin.offline_after", Integer.toString(OFFLINE_AFTER_S)))) {
-      VirtualTerminal bar = shop.terminal(1);
-      VirtualTerminal waiter = shop.terminal(2);
+        "admin.offline_after", Integer.toString(OFFLINE_AFTER_S),
+        // An Odoo backend for the shop's database that nobody answers for.
+        "odoo.shop.url", "http://127.0.0.1:" + ServerProcess.freePort(),
+        "odoo.shop.database", Shop.DB, "odoo.shop.login", "possync",
+        "odoo.shop.password_file", password.toString(), "odoo.connect_timeout", "1",
+        "outbox.retry_min", Integer.toString(RETRY_S),
+        "outbox.retry_max", Integer.toString(RETRY_S)))) {
+      VirtualTerminal bar = shop.terminal(shop.config(1).withNames("Bar", "Anna"));
+      VirtualTerminal waiter = shop.terminal(shop.config(2).withNames("Terrace", "Ben"));
       int adminPort = shop.node().node().adminPort();
       WebDriver browser = chromium();
       try {
@@ -88,12 +103,68 @@ class StatusPageBrowserTest {
             && "online".equals(terminalState(b, 2)));
         assertThat(drafts(browser)).isEqualTo("0");
         assertThat(browser.getTitle()).isEqualTo("PosSync status");
+        // Before their first order the page knows the terminals by number only.
+        assertThat(terminalName(browser, 2)).isEqualTo("POS 2");
+        assertThat(banners(browser)).isEmpty();
 
         String uid = bar.newOrder();
         fill(bar, uid, Product.LED_LAMP, Product.DESK_PAD);
         sameOrderEverywhere(uid, bar, waiter);
         page.until(b -> "1".equals(drafts(b)));
         assertThat(lastOrderNumber(browser)).isEqualTo("1");
+        String terrace = waiter.newOrder();
+        fill(waiter, terrace, Product.FLIPOVER);
+        sameOrderEverywhere(terrace, bar, waiter);
+
+        // Named as Odoo names the POS and the cashier; the ids only under the developer fold.
+        page.until(b -> "Terrace".equals(terminalName(b, 2)));
+        assertThat(terminalName(browser, 1)).isEqualTo("Bar");
+        assertThat(terminalDetails(browser, 1)).isEqualTo("cashier Anna");
+        assertThat(terminalDetails(browser, 2)).isEqualTo("cashier Ben");
+        assertThat(browser.findElement(By.id("dev-facts")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("explain-terminals")).getText())
+            .contains("Run").contains("Orders kept");
+        assertThat(banners(browser)).as("nothing waits for Odoo yet").isEmpty();
+        screenshot(browser, "named-terminals");
+
+        // The terrace loses the network, takes three payments, and comes back: Odoo is down, so
+        // the paid orders wait in PosSync's outbox and the banner says so in the shop's words.
+        waiter.goOffline();
+        Shop.eventually().until(() -> !waiter.isBusOnline());
+        String second = waiter.newOrder();
+        fill(waiter, second, Product.DESK_PAD);
+        String third = waiter.newOrder();
+        fill(waiter, third, Product.LED_LAMP);
+        Shop.eventually().until(() -> !waiter.isClientOnline());
+        for (String paid : List.of(terrace, second, third)) {
+          waiter.payOrder(paid);
+        }
+        waiter.goOnline();
+        Shop.eventually().until(() -> waiter.paidOrdersPending().isEmpty()
+            && waiter.isClientOnline());
+        page.until(b -> !banners(b).isEmpty());
+        String banner = banners(browser).get(0);
+        assertThat(banner).startsWith("Odoo (" + Shop.DB + ") cannot be reached: 3 paid orders"
+            + " waiting since ").containsPattern("since \\d\\d:\\d\\d, next try \\d\\d:\\d\\d\\.")
+            .contains("cannot connect");
+        java.util.regex.Matcher times = java.util.regex.Pattern
+            .compile("since (\\d\\d):(\\d\\d), next try (\\d\\d):(\\d\\d)").matcher(banner);
+        assertThat(times.find()).isTrue();
+        int since = Integer.parseInt(times.group(1)) * 60 + Integer.parseInt(times.group(2));
+        int next = Integer.parseInt(times.group(3)) * 60 + Integer.parseInt(times.group(4));
+        assertThat(Math.floorMod(next - since, 24 * 60)).as("the retry, %s s after the failure",
+            RETRY_S).isBetween(RETRY_S / 60 - 1, RETRY_S / 60 + 1);
+        assertThat(browser.findElement(By.cssSelector("[data-banner='" + Shop.DB + "']"))
+            .getCssValue("border-left-color")).isEqualTo("rgba(231, 76, 60, 1)");
+        screenshot(browser, "odoo-unreachable");
+
+        // The developer numbers are one click away.
+        browser.findElement(By.cssSelector("#dev-fold summary")).click();
+        page.until(b -> b.findElement(By.id("dev-facts")).isDisplayed());
+        assertThat(browser.findElement(By.id("dev-facts")).getText()).contains("HELD POLLS")
+            .contains("LAST NOTIFICATION ID").contains("HEAP");
+        assertThat(terminalDetails(browser, 1)).contains("cashier Anna").contains("POS 1")
+            .contains("user 101").contains("message_ID");
 
         waiter.close(); // it stops polling, as a tablet whose battery ran out
         long closed = System.nanoTime();
@@ -120,8 +191,7 @@ class StatusPageBrowserTest {
         awaitChartPoint(shop);
         page.until(b -> b.findElement(By.id("chart-empty")).getAttribute("hidden") != null);
         Thread.sleep(REFRESH.toMillis() + 500);
-        Files.createDirectories(SCREENSHOT.getParent());
-        Files.write(SCREENSHOT, ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES));
+        screenshot(browser, "terminal-offline");
       } finally {
         browser.quit();
       }
@@ -141,6 +211,28 @@ class StatusPageBrowserTest {
         .usingAnyFreePort()
         .build();
     return new ChromeDriver(service, options);
+  }
+
+  /** {@code target/status-page-NAME.png}, for a human to look at. */
+  private static void screenshot(WebDriver browser, String name) throws Exception {
+    Files.createDirectories(SCREENSHOTS);
+    Files.write(SCREENSHOTS.resolve("status-page-" + name + ".png"),
+        ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private static List<String> banners(WebDriver b) {
+    return b.findElements(By.cssSelector("#banners .banner")).stream()
+        .map(e -> e.getText()).toList();
+  }
+
+  private static String terminalName(WebDriver b, long posId) {
+    return b.findElement(By.cssSelector("[data-terminal='" + Shop.DB + "/" + posId + "'] .name"))
+        .getText();
+  }
+
+  private static String terminalDetails(WebDriver b, long posId) {
+    return b.findElement(By.cssSelector("[data-terminal='" + Shop.DB + "/" + posId
+        + "'] .details")).getText();
   }
 
   private static String terminalState(WebDriver b, long posId) {

@@ -19,6 +19,7 @@ public final class ServerProcess implements AutoCloseable {
   private final int port;
   private final Path dataDir;
   private final List<String> extraArgs;
+  private boolean serialFilterOption = true;
   private Process process;
 
   /**
@@ -28,6 +29,15 @@ public final class ServerProcess implements AutoCloseable {
     this.port = port;
     this.dataDir = dataDir;
     this.extraArgs = List.copyOf(extraArgs);
+  }
+
+  /**
+   * Starts Java without {@code -Djdk.serialFilter=!*}, as a unit file or a container would: the
+   * program must switch deserialization off itself.
+   */
+  public ServerProcess withoutSerialFilterOption() {
+    serialFilterOption = false;
+    return this;
   }
 
   /** A port nothing listens on right now. */
@@ -44,8 +54,11 @@ public final class ServerProcess implements AutoCloseable {
   /** Starts the process and waits until it answers a PING. */
   public ServerProcess start() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Djdk.serialFilter=!*", "-cp",
-        System.getProperty("java.class.path"), "io.possync.app.Main", "serve",
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
+    if (serialFilterOption) {
+      cmd.add("-Djdk.serialFilter=!*");
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.possync.app.Main", "serve",
         "--host", "127.0.0.1", "--port", Integer.toString(port),
         "--data-dir", dataDir.toString(), "--poll-timeout", "2"));
     cmd.addAll(extraArgs);
