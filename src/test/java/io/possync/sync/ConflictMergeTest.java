@@ -6,13 +6,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.bus.Outgoing;
+import io.possync.sync.RecordingSink.Sent;
 import io.possync.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,14 +24,10 @@ class ConflictMergeTest {
   private static final String ORDER = "00011-001-0001";
 
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
-  private final List<Outcome> outcomes = new ArrayList<>();
-  private int drained;
+  private RecordingSink sink = new RecordingSink();
 
   private SyncService service(ConflictPolicy policy) {
-    SyncService s = new SyncService(outcome -> {
-      outcomes.add(outcome);
-      return CompletableFuture.completedFuture(null);
-    }, StateLoader.NONE, OutboxPolicy.NONE, clock, Duration.ofDays(7), Long.MAX_VALUE,
+    SyncService s = new SyncService(sink, StateLoader.NONE, OutboxPolicy.NONE, clock, Duration.ofDays(7), Long.MAX_VALUE,
         Integer.MAX_VALUE, policy);
     for (long pos : new long[] {1, 2}) {
       send(s, """
@@ -154,8 +149,7 @@ class ConflictMergeTest {
   @Test
   void aLateRemovalWinsUnderMergeAndIsRefusedUnderReject() {
     for (ConflictPolicy policy : ConflictPolicy.values()) {
-      outcomes.clear();
-      drained = 0;
+      sink = new RecordingSink();
       SyncService sync = service(policy);
       send(sync, update(1, 1, "a:1"));
       send(sync, update(1, 1, "a:1 b:1"));
@@ -183,8 +177,7 @@ class ConflictMergeTest {
   @Test
   void aDeviceWithASyncAllOnItsWayGetsItsAcceptedUpdateBack() {
     for (ConflictPolicy policy : ConflictPolicy.values()) {
-      outcomes.clear();
-      drained = 0;
+      sink = new RecordingSink();
       SyncService sync = service(policy);
       send(sync, update(1, 1, "a:1"));
       send(sync, """
@@ -225,22 +218,13 @@ class ConflictMergeTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  record Sent(String channel, JsonObject message) {}
-
   private JsonElement send(SyncService sync, String message) {
     return sync.update(new UpdateRequest(SHOP.dbname(), SHOP.multiSessionId(), 100,
         JsonParser.parseString(message).getAsJsonObject())).join();
   }
 
   private List<Sent> drain() {
-    List<Sent> out = new ArrayList<>();
-    for (Outcome o : outcomes.subList(drained, outcomes.size())) {
-      for (Outgoing n : o.notifications()) {
-        out.add(new Sent(n.channel(), JsonParser.parseString(n.messageJson()).getAsJsonObject()));
-      }
-    }
-    drained = outcomes.size();
-    return out;
+    return sink.drain();
   }
 
   private static int nonce;

@@ -8,14 +8,13 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import io.possync.bus.Outgoing;
+import io.possync.sync.RecordingSink.Sent;
 import io.possync.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -28,14 +27,10 @@ class SyncServiceTest {
   private static final MultiSessionKey SHOP = new MultiSessionKey("shop", 1);
 
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
-  private final List<Outcome> outcomes = new ArrayList<>();
+  private final RecordingSink sink = new RecordingSink();
   /** The original's policy: these tests pin its answers; ConflictMergeTest covers merging. */
-  private final SyncService sync = new SyncService(outcome -> {
-    outcomes.add(outcome);
-    return CompletableFuture.completedFuture(null);
-  }, StateLoader.NONE, OutboxPolicy.NONE, clock, ORDER_RETENTION, Long.MAX_VALUE,
+  private final SyncService sync = new SyncService(sink, StateLoader.NONE, OutboxPolicy.NONE, clock, ORDER_RETENTION, Long.MAX_VALUE,
       Integer.MAX_VALUE, ConflictPolicy.REJECT);
-  private int drained;
 
   // --- runs (§5.4, D8) --------------------------------------------------------------------
 
@@ -535,24 +530,14 @@ class SyncServiceTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  /** One published notification: its channel and the parsed message. */
-  record Sent(String channel, JsonObject message) {}
 
   private JsonElement send(MultiSessionKey key, long userId, String message) {
     JsonObject m = JsonParser.parseString(message).getAsJsonObject();
     return sync.update(new UpdateRequest(key.dbname(), key.multiSessionId(), userId, m)).join();
   }
 
-  /** Notifications published since the last call, in publication order. */
   private List<Sent> drain() {
-    List<Sent> out = new ArrayList<>();
-    for (Outcome o : outcomes.subList(drained, outcomes.size())) {
-      for (Outgoing n : o.notifications()) {
-        out.add(new Sent(n.channel(), JsonParser.parseString(n.messageJson()).getAsJsonObject()));
-      }
-    }
-    drained = outcomes.size();
-    return out;
+    return sink.drain();
   }
 
   /** Registers a terminal by an inline full sync_all of run 1; returns its message_ID. */

@@ -1,0 +1,35 @@
+package io.possync.sync;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.possync.bus.Outgoing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** An {@link OutcomeSink} that commits at once and keeps what was published, for the tests. */
+final class RecordingSink implements OutcomeSink {
+  /** One published notification: its channel and the parsed message. */
+  record Sent(String channel, JsonObject message) {}
+
+  private final List<Outcome> outcomes = new ArrayList<>();
+  private int drained;
+
+  @Override
+  public CompletableFuture<Void> accept(Outcome outcome) {
+    outcomes.add(outcome);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Notifications published since the last call, in publication order. */
+  List<Sent> drain() {
+    List<Sent> out = new ArrayList<>();
+    for (Outcome o : outcomes.subList(drained, outcomes.size())) {
+      for (Outgoing n : o.notifications()) {
+        out.add(new Sent(n.channel(), JsonParser.parseString(n.messageJson()).getAsJsonObject()));
+      }
+    }
+    drained = outcomes.size();
+    return out;
+  }
+}
