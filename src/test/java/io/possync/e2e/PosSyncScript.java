@@ -171,7 +171,9 @@ final class PosSyncScript {
       JsonObject entry = merged.deepCopy();
       entry.getAsJsonObject("data").addProperty("message_ID", 6);
       entry.getAsJsonObject("data").addProperty("run_ID", 1);
-      // POS 2 lacks S14's line: flagged; its own line is as it sent it.
+      // POS 2 lacks S14's line; its own line was changed by S14 (revision 2), whose broadcast
+      // may have reached it since it sent S17: both flagged.
+      lineOf(entry, 0).addProperty("is_changed", true);
       lineOf(entry, 1).addProperty("is_changed", true);
       JsonArray orders = new JsonArray();
       orders.add(entry);
