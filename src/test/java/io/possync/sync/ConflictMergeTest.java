@@ -26,8 +26,21 @@ class ConflictMergeTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
   private RecordingSink sink = new RecordingSink();
 
+  /** The Odoo write-back is on for every database. */
+  private static final OutboxPolicy WRITE_BACK = new OutboxPolicy() {
+    @Override
+    public boolean delivers(String dbname) {
+      return true;
+    }
+
+    @Override
+    public boolean reconciles(String dbname) {
+      return true;
+    }
+  };
+
   private SyncService service(ConflictPolicy policy) {
-    SyncService s = new SyncService(sink, StateLoader.NONE, OutboxPolicy.NONE, clock, Duration.ofDays(7), Long.MAX_VALUE,
+    SyncService s = new SyncService(sink, StateLoader.NONE, WRITE_BACK, clock, Duration.ofDays(7), Long.MAX_VALUE,
         Integer.MAX_VALUE, policy);
     for (long pos : new long[] {1, 2}) {
       send(s, """
@@ -165,6 +178,39 @@ class ConflictMergeTest {
         assertThat(answer).isEqualTo(json(
             "{\"action\":\"revision_error\",\"order_uid\":\"00011-001-0001\"}"));
         assertThat(sync.status(SHOP).orElseThrow().drafts()).isOne();
+      }
+    }
+  }
+
+  /**
+   * POS 2 paid the order while offline, from its copy at revision 1; meanwhile POS 1 changed it.
+   * Under merge the payment wins (a paid order is gone whatever changed meanwhile) and goes to
+   * the Odoo write-back with POS 2's own order data, the order that was paid; under reject it is
+   * refused as the original refuses it, and nothing is queued.
+   */
+  @Test
+  void anOrderPaidOfflineFromAnOlderRevisionReachesTheWriteBackUnderMerge() {
+    for (ConflictPolicy policy : ConflictPolicy.values()) {
+      sink = new RecordingSink();
+      SyncService sync = service(policy);
+      send(sync, update(1, 1, "a:1"));
+      send(sync, update(1, 1, "a:1 b:1"));
+      String paid = "{\"id\":\"%s\",\"data\":{\"name\":\"Order %s\",\"uid\":\"%s\","
+          .formatted(ORDER, ORDER, ORDER) + "\"revision_ID\":1,\"amount_total\":4.8}}";
+      JsonObject removal = JsonParser.parseString(remove(2, 1, true)).getAsJsonObject();
+      removal.getAsJsonObject("data").addProperty("order_data", paid);
+
+      JsonElement answer = send(sync, removal.toString());
+
+      List<OutboxEntry> queued = sink.outbox();
+      if (policy == ConflictPolicy.MERGE) {
+        assertThat(answer).isEqualTo(json("{\"order_ID\":1}"));
+        assertThat(queued).containsExactly(new OutboxEntry("shop", ORDER,
+            OutboxEntry.Kind.DELIVER, "Order " + ORDER, paid));
+      } else {
+        assertThat(answer.getAsJsonObject().get("action").getAsString())
+            .isEqualTo("revision_error");
+        assertThat(queued).isEmpty();
       }
     }
   }

@@ -21,6 +21,13 @@ final class RecordingSink implements OutcomeSink {
     return CompletableFuture.completedFuture(null);
   }
 
+  /** Every outbox entry queued so far, in commit order. */
+  List<OutboxEntry> outbox() {
+    List<OutboxEntry> out = new ArrayList<>();
+    outcomes.forEach(o -> out.addAll(o.changes().outbox()));
+    return out;
+  }
+
   /** Notifications published since the last call, in publication order. */
   List<Sent> drain() {
     List<Sent> out = new ArrayList<>();
