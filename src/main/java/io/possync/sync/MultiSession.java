@@ -26,6 +26,8 @@ final class MultiSession {
   final Set<Long> members = new LinkedHashSet<>();
   /** Approximate heap held by the orders, for the cache's weight bound. */
   long bytes;
+  /** JSON text held as merge bases by the orders (OrderRecord's history). */
+  long historyBytes;
   /** Outcomes handed to the sink and not yet committed; guarded by the service's pin map. */
   int pins;
   /** Set when a commit of this object's changes failed: it must be reloaded from the store. */
@@ -62,7 +64,7 @@ final class MultiSession {
   void purged(OrderRecord order) {
     purged.add(new OrderKey(key, order.uid));
     bytes -= order.bytes;
-    bytes += order.forgetHistory();
+    historyBytes += order.forgetHistory();
   }
 
   /** The rows changed since the last call, as snapshots; resets the change set. */
@@ -78,6 +80,7 @@ final class MultiSession {
       OrderRow r = o.toRow(key);
       bytes += r.message().length() - o.bytes;
       o.bytes = r.message().length();
+      o.text = r.message();
       orderRows.add(r);
     }
     List<TerminalRow> terminalRows = new ArrayList<>(changedTerminals.size());

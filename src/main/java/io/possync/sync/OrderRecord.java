@@ -16,9 +16,12 @@ final class OrderRecord {
   long runId;
   /** Length of the message's JSON text when last written (the cache weighs by it). */
   long bytes;
+  /** The message's JSON text when last written, or null if it was not written yet. */
+  String text;
   /**
-   * Earlier accepted messages, oldest first: the bases a late update is merged against. Memory
-   * only (a restart starts without them) and bounded by the service.
+   * Earlier accepted messages as their JSON text, oldest first: the bases a late update is
+   * merged against. Text, not trees: several times smaller, and read only when a merge needs it.
+   * Memory only (a restart starts without them) and bounded by the service.
    */
   private final ArrayDeque<Kept> history = new ArrayDeque<>();
   /** JSON text length of {@link #history}, for the cache's weight. */
@@ -29,8 +32,12 @@ final class OrderRecord {
    */
   final java.util.Map<String, Long> copiesSent = new java.util.HashMap<>();
 
-  /** One earlier revision's message; never modified once kept. */
-  private record Kept(long revision, JsonObject message, long bytes) {}
+  /** One earlier revision's message, as JSON text. */
+  private record Kept(long revision, String text) {
+    JsonObject message() {
+      return JsonParser.parseString(text).getAsJsonObject();
+    }
+  }
 
   OrderRecord(String uid, JsonObject message, JsonElement nonce, OrderState state, long revision,
       long runId) {
@@ -84,11 +91,12 @@ final class OrderRecord {
   long keepCurrent(int max) {
     long before = historyBytes;
     if (max > 0) {
-      history.addLast(new Kept(revision, message, bytes));
-      historyBytes += bytes;
+      String current = text != null ? text : Json.write(message);
+      history.addLast(new Kept(revision, current));
+      historyBytes += current.length();
     }
     while (history.size() > max) {
-      historyBytes -= history.removeFirst().bytes();
+      historyBytes -= history.removeFirst().text().length();
     }
     return historyBytes - before;
   }
@@ -112,6 +120,7 @@ final class OrderRecord {
         row.nonceJson() == null ? null : JsonParser.parseString(row.nonceJson()),
         row.state(), row.revision(), row.runId());
     o.bytes = row.message().length();
+    o.text = row.message();
     return o;
   }
 }

@@ -99,7 +99,8 @@ public final class SyncService {
     this.sessions = Caffeine.newBuilder()
         .maximumWeight(hotBytes)
         .<MultiSessionKey, MultiSession>weigher((k, ms) ->
-            (int) Math.min(Integer.MAX_VALUE, 1024 + TREE_OVERHEAD * Math.max(0, ms.bytes)))
+            (int) Math.min(Integer.MAX_VALUE, 1024 + TREE_OVERHEAD * Math.max(0, ms.bytes)
+                + Math.max(0, ms.historyBytes)))
         .build();
   }
 
@@ -493,7 +494,7 @@ public final class SyncService {
   /** Stores {@code message} as the order's next revision, keeping the current one as a base. */
   private void accept(MultiSession ms, OrderRecord order, JsonObject message, JsonElement nonce,
       long run) {
-    ms.bytes += order.keepCurrent(conflicts == ConflictPolicy.MERGE ? KEPT_REVISIONS : 0);
+    ms.historyBytes += order.keepCurrent(conflicts == ConflictPolicy.MERGE ? KEPT_REVISIONS : 0);
     order.message = message;
     order.revision++;
     order.runId = run; // an unpaid order stays unpaid (kept on purpose, §7.9)
@@ -637,7 +638,7 @@ public final class SyncService {
     }
     if (order != null) {
       order.state = OrderState.DELETED;
-      ms.bytes += order.forgetHistory(); // nothing merges into a removed order
+      ms.historyBytes += order.forgetHistory(); // nothing merges into a removed order
       ms.changed(order);
     }
     queueWriteBack(ms, uid, data, paidData, order);
