@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,7 +46,7 @@ final class LineChanges {
    * Sets {@code is_changed: true} on the lines of {@code data} whose uid is in {@code uids} and
    * removes it from the others.
    */
-  static void flag(JsonObject data, java.util.Collection<String> uids) {
+  static void flag(JsonObject data, Collection<String> uids) {
     for (JsonObject line : lines(data)) {
       JsonElement uid = line.get("uid");
       line.remove(IS_CHANGED);

@@ -128,13 +128,9 @@ final class OrderMerge {
     Map<String, Set<String>> ids = knownIds(b.keySet(), known);
     // Any device that wrote a kept revision may have renamed lines in ours; only the writer in
     // theirs.
-    Set<String> oursNamers = new LinkedHashSet<>();
+    Set<Namer> oursNamers = new LinkedHashSet<>();
     for (JsonObject message : known) {
-      Writer w = Writer.of(message);
-      String seq = integerText(dataOf(message).get("sequence_number"));
-      if (w != null && seq != null) {
-        oursNamers.add(w.sessionId() + "/" + w.loginNumber() + "/" + seq);
-      }
+      oursNamers.addAll(Namer.of(Writer.of(message), dataOf(message)));
     }
     Map<String, JsonArray> oursLines = lines(ours);
     Map<String, JsonArray> theirsLines = lines(theirs);
@@ -143,8 +139,7 @@ final class OrderMerge {
     Set<String> onBothSides = new LinkedHashSet<>(oursLines.keySet());
     onBothSides.retainAll(theirsLines.keySet());
     Side o = recognize(oursLines, b, ids, oursNamers, onBothSides);
-    Side t = recognize(theirsLines, b, ids, theirsBy == null ? Set.of()
-        : namer(theirsBy, integerText(theirs.get("sequence_number"))), onBothSides);
+    Side t = recognize(theirsLines, b, ids, Namer.of(theirsBy, theirs), onBothSides);
     JsonArray out = new JsonArray();
     // Ours first, in its order (what every other terminal already shows), then theirs' new lines.
     Set<String> keys = new LinkedHashSet<>(o.lines().keySet());
@@ -255,15 +250,13 @@ final class OrderMerge {
    * the same product and price, and never by a uid in {@code known}.
    */
   private static Side recognize(Map<String, JsonArray> side, Map<String, JsonArray> base,
-      Map<String, Set<String>> ids, Set<String> namers, Set<String> known) {
+      Map<String, Set<String>> ids, Set<Namer> namers, Set<String> known) {
     Map<String, String> byLocalUid = new LinkedHashMap<>();
-    for (String namer : namers) {
-      String[] n = namer.split("/");
-      Writer writer = new Writer(n[0], n[1]);
+    for (Namer namer : namers) {
       for (Map.Entry<String, Set<String>> e : ids.entrySet()) {
         if (!side.containsKey(e.getKey())) {
           for (String id : e.getValue()) {
-            byLocalUid.putIfAbsent(writer.localUid(n[2], id), e.getKey());
+            byLocalUid.putIfAbsent(namer.writer().localUid(namer.sequence(), id), e.getKey());
           }
         }
       }
@@ -296,9 +289,12 @@ final class OrderMerge {
         && Json.pyEquals(a.get("price_unit"), b.get("price_unit"));
   }
 
-  private static Set<String> namer(Writer w, String sequence) {
-    return sequence == null ? Set.of() : Set.of(w.sessionId() + "/" + w.loginNumber() + "/"
-        + sequence);
+  /** A device that may have renamed lines, and the order number it had then. */
+  private record Namer(Writer writer, String sequence) {
+    static Set<Namer> of(Writer writer, JsonObject data) {
+      String sequence = integerText(data.get("sequence_number"));
+      return writer == null || sequence == null ? Set.of() : Set.of(new Namer(writer, sequence));
+    }
   }
 
   private static JsonObject dataOf(JsonObject message) {
@@ -374,20 +370,12 @@ final class OrderMerge {
     return Json.pyEquals(x, y);
   }
 
-  /** Equal as Python compares them, absent only equal to absent, {@code is_changed} ignored. */
+  /**
+   * Equal as Python compares them, absent only equal to absent. (A value is an order field or a
+   * line's field; {@code is_changed} sits on whole lines, which {@link #sameLine} compares.)
+   */
   private static boolean same(JsonElement a, JsonElement b) {
-    if (a == null || b == null) {
-      return a == b;
-    }
-    if (a.isJsonObject() && b.isJsonObject()
-        && (a.getAsJsonObject().has(IS_CHANGED) || b.getAsJsonObject().has(IS_CHANGED))) {
-      JsonObject x = a.getAsJsonObject().deepCopy();
-      JsonObject y = b.getAsJsonObject().deepCopy();
-      x.remove(IS_CHANGED);
-      y.remove(IS_CHANGED);
-      return Json.pyEquals(x, y);
-    }
-    return Json.pyEquals(a, b);
+    return a == null || b == null ? a == b : Json.pyEquals(a, b);
   }
 
   /** An integer's decimal text (JSON 7 or 7.0 or "7"), or null. */

@@ -49,38 +49,21 @@ final class OrderRecord {
     this.runId = runId;
   }
 
-  /** The message as accepted at {@code rev}, if it is the current one or still kept. */
-  JsonObject messageAt(long rev) {
-    if (rev == revision) {
-      return message;
-    }
-    for (Kept k : history) {
-      if (k.revision() == rev) {
-        return k.message();
-      }
-    }
-    return null;
+  /** Whether the message accepted at {@code rev} is the current one or still kept. */
+  boolean keeps(long rev) {
+    return rev == revision || history.stream().anyMatch(k -> k.revision() == rev);
   }
 
-  /** The kept messages of revisions after {@code rev}, oldest first, the current one last. */
-  java.util.List<JsonObject> messagesAfter(long rev) {
-    java.util.List<JsonObject> out = new java.util.ArrayList<>();
-    for (Kept k : history) {
-      if (k.revision() > rev) {
-        out.add(k.message());
-      }
-    }
-    out.add(message);
-    return out;
-  }
+  /** One accepted revision's message. */
+  record Version(long revision, JsonObject message) {}
 
-  /** Every kept message, oldest first, then the current one. */
-  java.util.List<JsonObject> keptMessages() {
-    java.util.List<JsonObject> out = new java.util.ArrayList<>(history.size() + 1);
+  /** Every kept revision, each parsed once, oldest first, then the current one. */
+  java.util.List<Version> versions() {
+    java.util.List<Version> out = new java.util.ArrayList<>(history.size() + 1);
     for (Kept k : history) {
-      out.add(k.message());
+      out.add(new Version(k.revision(), k.message()));
     }
-    out.add(message);
+    out.add(new Version(revision, message));
     return out;
   }
 

@@ -441,20 +441,23 @@ public final class SyncService {
       if (order != null && sameNonce(order.nonce, nonce)) {
         return new Stored(null, action("")); // a replay of the update that set this revision
       }
-      JsonObject base = order == null || order.state == OrderState.DELETED
-          || conflicts != ConflictPolicy.MERGE || clientRevision.bitLength() > 63
-          ? null : order.messageAt(clientRevision.longValue());
-      if (base == null) {
+      long baseRevision = clientRevision.bitLength() > 63 ? -1 : clientRevision.longValue();
+      if (order == null || order.state == OrderState.DELETED
+          || conflicts != ConflictPolicy.MERGE || !order.keeps(baseRevision)) {
         if (order != null && LOG.isDebugEnabled()) {
           LOG.debug("event=order_refused uid={} base_revision={} stored_revision={} state={}"
               + " policy={}", uid, clientRevision, order.revision, order.state.wire(), conflicts);
         }
         return new Stored(null, revisionError(uid, order));
       }
+      List<OrderRecord.Version> versions = order.versions();
+      JsonObject base = versions.stream().filter(v -> v.revision() == baseRevision).findFirst()
+          .orElseThrow().message();
       OrderMerge.Result merged = OrderMerge.merge(dataOf(base), dataOf(order.message), data,
-          OrderMerge.Writer.of(message), order.keptMessages(),
-          order.messagesAfter(clientRevision.longValue()).stream().map(SyncService::dataOf)
-              .toList());
+          OrderMerge.Writer.of(message),
+          versions.stream().map(OrderRecord.Version::message).toList(),
+          versions.stream().filter(v -> v.revision() > baseRevision)
+              .map(v -> dataOf(v.message())).toList());
       if (LOG.isDebugEnabled()) {
         LOG.debug("event=order_merged uid={} base_revision={} stored_revision={} conflicts={}"
             + " base={} stored={} sent={} merged={}", uid, clientRevision, order.revision,
@@ -661,7 +664,7 @@ public final class SyncService {
       return false;
     }
     return Json.truthy(data.get("finalized"))
-        || (clientRevision.bitLength() <= 63 && order.messageAt(clientRevision.longValue()) != null);
+        || (clientRevision.bitLength() <= 63 && order.keeps(clientRevision.longValue()));
   }
 
   /**
