@@ -1,5 +1,8 @@
 package io.possync.bus;
 
+import io.possync.wire.Channel;
+import io.possync.wire.Notification;
+import io.possync.wire.Outgoing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -117,7 +120,7 @@ public final class NotificationBus {
     lock.lock();
     try {
       for (Outgoing out : batch) {
-        Notification n = notification(++lastId, out, now);
+        Notification n = Notification.of(++lastId, out, now);
         retainLocked(n);
         published.add(n);
       }
@@ -177,12 +180,6 @@ public final class NotificationBus {
     }
   }
 
-  /** The notification for a reserved id, serialized once for every poller. */
-  public static Notification notification(long id, Outgoing out, long createdAt) {
-    return new Notification(id, out.channel(), createdAt,
-        "{\"id\":" + id + ",\"channel\":" + quote(out.channel()) + ",\"message\":"
-            + out.messageJson() + "}");
-  }
 
   /** Makes notifications with reserved ids pollable, in id order, and wakes their pollers. */
   public void append(List<Notification> batch) {
@@ -237,7 +234,7 @@ public final class NotificationBus {
     }
     Set<String> wanted = new LinkedHashSet<>();
     for (String c : channels) {
-      wanted.add(Channels.canonical(c));
+      wanted.add(Channel.canonical(c));
     }
     long now = clock.millis();
     List<Notification> ready;
@@ -419,10 +416,6 @@ public final class NotificationBus {
     }
     out.sort(Comparator.comparingLong(Notification::id));
     return out;
-  }
-
-  private static String quote(String s) {
-    return new com.google.gson.JsonPrimitive(s).toString();
   }
 
   private static final class ParkedPoll {

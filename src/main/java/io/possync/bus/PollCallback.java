@@ -1,5 +1,7 @@
 package io.possync.bus;
 
+import io.possync.wire.Notification;
+
 import java.util.List;
 
 /** Receives the answer of a poll exactly once: at once, on a publish, on timeout or on cancel. */

@@ -1,6 +1,6 @@
 package io.possync.http;
 
-import io.possync.bus.Channels;
+import io.possync.wire.Channel;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiPredicate;
@@ -44,17 +44,12 @@ record Grant(String dbname, Long multiSessionId, Long userId, Set<String> allowe
     if (dbname == null && multiSessionId == null && allowedDbnames.isEmpty()) {
       return; // open access: any channel, as Odoo's bus
     }
-    List<String> parts = Channels.parse(channel)
+    Channel parsed = Channel.parse(channel)
         .orElseThrow(() -> denied("channel is not a POS channel"));
-    requireDb(parts.get(0));
+    requireDb(parsed.dbname());
     if (multiSessionId != null) {
-      long posId;
-      try {
-        posId = Long.parseLong(parts.get(2));
-      } catch (NumberFormatException e) {
-        throw denied("channel is not a POS channel");
-      }
-      if (!isMember.test(parts.get(0), posId)) {
+      long posId = parsed.posId().orElseThrow(() -> denied("channel is not a POS channel"));
+      if (!isMember.test(parsed.dbname(), posId)) {
         throw denied("channel of a terminal outside this multi-session");
       }
     }

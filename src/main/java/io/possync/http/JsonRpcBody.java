@@ -8,7 +8,7 @@ import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-import io.possync.sync.Json;
+import io.possync.wire.Json;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -70,14 +70,14 @@ final class JsonRpcBody {
     return new Call(id, params.getAsJsonObject());
   }
 
-  /** The UTF-8 bytes of a JSON answer, lone surrogates escaped (see {@link Json#write}). */
+  /** The UTF-8 bytes of a JSON answer, whose parts were each written by {@link Json#write}. */
   static byte[] utf8(String json) {
-    return Json.escapeLoneSurrogates(json).getBytes(StandardCharsets.UTF_8);
+    return json.getBytes(StandardCharsets.UTF_8);
   }
 
   /** {@code {"jsonrpc":"2.0","id":…,"result":…}} with the result already rendered. */
   static String result(JsonElement id, String resultJson) {
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + resultJson + "}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + Json.write(id) + ",\"result\":" + resultJson + "}";
   }
 
   /** Odoo's error envelope; {@code data} is always an object (the client dereferences it). */
@@ -97,6 +97,7 @@ final class JsonRpcBody {
     error.addProperty("code", e.code());
     error.addProperty("message", e.message());
     error.add("data", data);
-    return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":" + error + "}";
+    return "{\"jsonrpc\":\"2.0\",\"id\":" + Json.write(id) + ",\"error\":" + Json.write(error)
+        + "}";
   }
 }

@@ -2,14 +2,10 @@ package io.possync.http;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
-import java.math.BigDecimal;
+import io.possync.wire.Python;
 
 /** Reads JSON-RPC {@code params} with clear errors for missing or mistyped values. */
 final class Params {
-  /** Ids must stay exact in JavaScript. */
-  private static final long MAX_SAFE = (1L << 53) - 1;
-
   private Params() {}
 
   /** Longest database name PostgreSQL allows (NAMEDATALEN - 1), in UTF-8 bytes. */
@@ -44,21 +40,8 @@ final class Params {
     if (e == null) {
       throw new RpcException(RpcError.invalidParams("missing parameter '" + key + "'"));
     }
-    if (e.isJsonPrimitive()) {
-      JsonPrimitive p = e.getAsJsonPrimitive();
-      if (p.isNumber() || p.isString()) {
-        try {
-          BigDecimal d = new BigDecimal(p.getAsString().strip());
-          if (d.stripTrailingZeros().scale() <= 0 && d.abs().compareTo(BigDecimal.valueOf(MAX_SAFE)) <= 0) {
-            return d.longValueExact();
-          }
-        } catch (NumberFormatException | ArithmeticException notAnInteger) {
-          // reported below
-        }
-      }
-    }
-    throw new RpcException(RpcError.invalidParams(
-        "parameter '" + key + "' must be an integer below 2^53"));
+    return Python.wholeNumber(e).orElseThrow(() -> new RpcException(RpcError.invalidParams(
+        "parameter '" + key + "' must be an integer below 2^53")));
   }
 
   static JsonObject object(JsonObject params, String key) {

@@ -2,8 +2,8 @@ package io.possync.http;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import io.possync.bus.Channels;
-import io.possync.bus.Outgoing;
+import io.possync.wire.Channel;
+import io.possync.wire.Outgoing;
 import io.possync.sync.Outcome;
 import io.possync.sync.OutcomeSink;
 import java.util.List;
@@ -27,7 +27,7 @@ final class PingRoute implements Route {
     caller.grant().requireDb(db);
     // Through the store like every notification, so its id is durable before anyone sees it.
     return sink.accept(new Outcome(new JsonPrimitive(1),
-        List.of(new Outgoing(Channels.of(db, Channels.LONGPOLLING, posId), "\"PONG\""))))
+        List.of(new Outgoing(Channel.longpolling(db, posId), "\"PONG\""))))
         .thenApply(done -> "1");
   }
 }

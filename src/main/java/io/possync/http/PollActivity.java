@@ -2,7 +2,7 @@ package io.possync.http;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.possync.bus.Channels;
+import io.possync.wire.Channel;
 import io.possync.sync.TerminalKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,17 +62,8 @@ public final class PollActivity {
   }
 
   private static Optional<TerminalKey> terminalOf(String channel) {
-    return Channels.parse(channel).flatMap(parts -> {
-      String name = parts.get(1);
-      if (!name.equals(Channels.MULTI_SESSION) && !name.equals(Channels.LONGPOLLING)) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(new TerminalKey(parts.get(0), Long.parseLong(parts.get(2))));
-      } catch (NumberFormatException notAPosId) {
-        return Optional.empty();
-      }
-    });
+    return Channel.parse(channel)
+        .flatMap(c -> c.posId().map(pos -> new TerminalKey(c.dbname(), pos)));
   }
 
   /** Clock millis of the terminal's last poll, if it polled since the start (and is remembered). */

@@ -3,16 +3,17 @@ package io.possync.http;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.possync.bus.Notification;
+import io.possync.wire.Notification;
 import io.possync.bus.NotificationBus;
 import io.possync.bus.PollLimitException;
-import io.possync.sync.Json;
+import io.possync.wire.Json;
 import io.possync.sync.MultiSessionKey;
 import java.util.function.BiPredicate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import io.possync.wire.Python;
 
 /**
  * {@code /longpolling/poll}: Odoo's bus poll (PROTOCOL.md §3.2). A poll with nothing to return is
@@ -72,7 +73,7 @@ final class PollRoute implements Route {
     long last = Params.integer(params, "last");
     JsonElement options = params.get("options");
     boolean peek = options != null && options.isJsonObject()
-        && Json.truthy(options.getAsJsonObject().get("peek"));
+        && Python.truthy(options.getAsJsonObject().get("peek"));
     activity.polled(channels);
     // A first poll (last 0) gets the last 50 s of history and a peek is no delivery: neither
     // says how fast a publication reached a waiting terminal.
@@ -120,6 +121,6 @@ final class PollRoute implements Route {
 
   /** Odoo answers a peek with the notifications and the channels it asked for. */
   private static String peekResult(List<Notification> notifications, JsonArray channels) {
-    return "{\"notifications\":" + list(notifications) + ",\"channels\":" + channels + "}";
+    return "{\"notifications\":" + list(notifications) + ",\"channels\":" + Json.write(channels) + "}";
   }
 }

@@ -2,7 +2,8 @@ package io.possync.http;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.possync.sync.Json;
+import io.possync.wire.Json;
+import io.possync.wire.Python;
 import io.possync.sync.SyncService;
 import io.possync.sync.UpdateRequest;
 import java.util.Set;
@@ -65,15 +66,8 @@ final class UpdateRoute implements Route {
     }
   }
 
-  /** A POS id as the client sends it: a number or a decimal string (Python's int(), §5.6). */
+  /** A POS id as sync read it (Python's int()), if it is one. */
   private static Long id(JsonElement e) {
-    if (e == null || !e.isJsonPrimitive() || e.getAsJsonPrimitive().isBoolean()) {
-      return null;
-    }
-    try {
-      return new java.math.BigDecimal(e.getAsString().strip()).longValueExact();
-    } catch (ArithmeticException | NumberFormatException notAnId) {
-      return null;
-    }
+    return Python.integer(e).filter(v -> v.bitLength() <= 53).map(v -> v.longValue()).orElse(null);
   }
 }

@@ -1,8 +1,8 @@
 package io.possync.store;
 
-import io.possync.bus.Notification;
+import io.possync.wire.Notification;
 import io.possync.bus.NotificationBus;
-import io.possync.bus.Outgoing;
+import io.possync.wire.Outgoing;
 import io.possync.sync.CommitFailedException;
 import io.possync.sync.Outcome;
 import io.possync.sync.OutcomeSink;
@@ -156,7 +156,7 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
     List<StateChanges> changes = new ArrayList<>(batch.size());
     for (Pending p : batch) {
       for (Outgoing out : p.outcome.notifications()) {
-        notifications.add(NotificationBus.notification(next++, out, now));
+        notifications.add(Notification.of(next++, out, now));
       }
       if (!p.outcome.changes().isEmpty()) {
         changes.add(p.outcome.changes());

@@ -1,6 +1,6 @@
 package io.possync.store;
 
-import io.possync.bus.Notification;
+import io.possync.wire.Notification;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionRow;
 import io.possync.sync.MultiSessionSnapshot;

@@ -1,6 +1,6 @@
 package io.possync.store;
 
-import io.possync.bus.Notification;
+import io.possync.wire.Notification;
 import io.possync.sync.OutboxEntry;
 import io.possync.sync.StateChanges;
 import io.possync.sync.StateLoader;

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.possync.wire.Python;
 
 /**
  * Flags the lines of an update that differ from the stored version with {@code is_changed: true}
@@ -71,7 +72,7 @@ final class LineChanges {
       return true;
     }
     for (String key : now.keySet()) {
-      if (!key.equals("id") && before.has(key) && !Json.pyEquals(now.get(key), before.get(key))) {
+      if (!key.equals("id") && before.has(key) && !Python.equal(now.get(key), before.get(key))) {
         return true;
       }
     }

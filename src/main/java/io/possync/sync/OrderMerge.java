@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.possync.wire.Python;
 
 /**
  * Three-way merge of an order update based on an older revision (docs/conflicts.md).
@@ -285,8 +286,8 @@ final class OrderMerge {
    * interchangeable on the order.
    */
   private static boolean sameGoods(JsonObject a, JsonObject b) {
-    return Json.pyEquals(a.get("product_id"), b.get("product_id"))
-        && Json.pyEquals(a.get("price_unit"), b.get("price_unit"));
+    return Python.equal(a.get("product_id"), b.get("product_id"))
+        && Python.equal(a.get("price_unit"), b.get("price_unit"));
   }
 
   /** A device that may have renamed lines, and the order number it had then. */
@@ -367,7 +368,7 @@ final class OrderMerge {
       x.remove(key);
       y.remove(key);
     }
-    return Json.pyEquals(x, y);
+    return Python.equal(x, y);
   }
 
   /**
@@ -375,12 +376,12 @@ final class OrderMerge {
    * line's field; {@code is_changed} sits on whole lines, which {@link #sameLine} compares.)
    */
   private static boolean same(JsonElement a, JsonElement b) {
-    return a == null || b == null ? a == b : Json.pyEquals(a, b);
+    return a == null || b == null ? a == b : Python.equal(a, b);
   }
 
   /** An integer's decimal text (JSON 7 or 7.0 or "7"), or null. */
   private static String integerText(JsonElement e) {
-    return Json.pythonInt(e == null ? com.google.gson.JsonNull.INSTANCE : e)
+    return Python.integer(e == null ? com.google.gson.JsonNull.INSTANCE : e)
         .filter(v -> v.signum() >= 0).map(java.math.BigInteger::toString).orElse(null);
   }
 

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.ArrayDeque;
+import io.possync.wire.Json;
 
 /** One order as the server keeps it; mutable, guarded by its multi-session's lock. */
 final class OrderRecord {

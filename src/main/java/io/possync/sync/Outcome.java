@@ -1,7 +1,7 @@
 package io.possync.sync;
 
 import com.google.gson.JsonElement;
-import io.possync.bus.Outgoing;
+import io.possync.wire.Outgoing;
 import java.util.List;
 
 /**

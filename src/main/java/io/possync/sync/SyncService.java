@@ -8,8 +8,13 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
-import io.possync.bus.Channels;
-import io.possync.bus.Outgoing;
+import io.possync.wire.Channel;
+import static io.possync.sync.Fields.clientRevision;
+import static io.possync.sync.Fields.optionalId;
+import static io.possync.sync.Fields.requireObject;
+import static io.possync.sync.Fields.requireString;
+import static io.possync.wire.Json.orNull;
+import io.possync.wire.Outgoing;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
+import io.possync.wire.Json;
+import io.possync.wire.Python;
 
 /**
  * Decides every multi-session message (PROTOCOL.md §5) and hands the outcome to an
@@ -275,7 +282,7 @@ public final class SyncService {
         clientRevision(data);
         requireLineCount(data);
       }
-      case "sync_all" -> Json.requireId(data.get("pos_id"), "message.data.pos_id");
+      case "sync_all" -> Fields.requireId(data.get("pos_id"), "message.data.pos_id");
       case "remove_order" -> {
         requireString(data, "uid", "message.data.uid");
         clientRevision(data);
@@ -406,7 +413,7 @@ public final class SyncService {
 
   /** The terminal of the POS that sent {@code message} ({@code data.pos_id}), if registered. */
   private Terminal writer(MultiSession ms, JsonObject message) {
-    Optional<BigInteger> posId = Json.pythonInt(orNull(message.getAsJsonObject("data")
+    Optional<BigInteger> posId = Python.integer(orNull(message.getAsJsonObject("data")
         .get("pos_id")));
     if (posId.isEmpty() || posId.get().bitLength() > 53) {
       return null;
@@ -483,7 +490,7 @@ public final class SyncService {
     }
     long sequence = ms.orderId + 1;
     JsonElement proposed = data.get("sequence_number");
-    if (!Json.pyEquals(proposed, new JsonPrimitive(sequence))) {
+    if (!Python.equal(proposed, new JsonPrimitive(sequence))) {
       data.addProperty("sequence_number", sequence); // the server owns the numbering
     }
     order = new OrderRecord(uid, message, nonce, OrderState.DRAFT, 1, run);
@@ -514,7 +521,7 @@ public final class SyncService {
 
   private Outcome syncAll(MultiSession ms, long userId, JsonObject message, JsonObject data,
       Long runId) {
-    long posId = Json.requireId(data.get("pos_id"), "message.data.pos_id");
+    long posId = Fields.requireId(data.get("pos_id"), "message.data.pos_id");
     applyRunRule(ms, runId);
     long run = runId != null ? runId : ms.runId;
     Terminal asker = register(ms, posId, userId);
@@ -523,7 +530,7 @@ public final class SyncService {
 
     JsonElement uid = message.has("uid") ? message.get("uid") : JsonNull.INSTANCE;
     JsonArray orders = new JsonArray();
-    if (Json.truthy(uid)) {
+    if (Python.truthy(uid)) {
       // The reference fails on an unknown uid (§7.5); an empty list lets the client keep its copy (D5).
       OrderRecord order = uid.isJsonPrimitive() ? ms.orders.get(uid.getAsString()) : null;
       if (order != null) {
@@ -547,7 +554,7 @@ public final class SyncService {
     payload.addProperty("action", "sync_all");
     payload.add("data", payloadData);
 
-    if (Json.truthy(message.get("immediate_rerendering"))) {
+    if (Python.truthy(message.get("immediate_rerendering"))) {
       return new Outcome(payload, List.of());
     }
     asker.syncAllAt = clock.millis();
@@ -663,7 +670,7 @@ public final class SyncService {
     if (conflicts != ConflictPolicy.MERGE || order == null) {
       return false;
     }
-    return Json.truthy(data.get("finalized"))
+    return Python.truthy(data.get("finalized"))
         || (clientRevision.bitLength() <= 63 && order.keeps(clientRevision.longValue()));
   }
 
@@ -681,7 +688,7 @@ public final class SyncService {
         String payload = raw.isJsonPrimitive() ? raw.getAsString() : Json.write(raw);
         ms.queue(new OutboxEntry(db, uid, OutboxEntry.Kind.DELIVER, name(paidData), payload));
       }
-    } else if (order != null && Json.truthy(data.get("finalized")) && outboxPolicy.reconciles(db)) {
+    } else if (order != null && Python.truthy(data.get("finalized")) && outboxPolicy.reconciles(db)) {
       JsonElement stored = order.message.get("data");
       String name = stored != null && stored.isJsonObject() ? name(stored.getAsJsonObject()) : null;
       if (name != null) {
@@ -788,8 +795,8 @@ public final class SyncService {
     return out;
   }
 
-  private static String multiSessionChannel(Terminal t) {
-    return Channels.of(t.key.dbname(), Channels.MULTI_SESSION, t.key.posId());
+  private static Channel multiSessionChannel(Terminal t) {
+    return Channel.multiSession(t.key.dbname(), t.key.posId());
   }
 
   private static JsonObject revisionError(String uid, OrderRecord order) {
@@ -812,49 +819,7 @@ public final class SyncService {
   /** A missing nonce never counts as a replay: it would silently drop a conflicting update. */
   private static boolean sameNonce(JsonElement stored, JsonElement incoming) {
     return stored != null && !stored.isJsonNull() && incoming != null && !incoming.isJsonNull()
-        && Json.pyEquals(stored, incoming);
-  }
-
-  /**
-   * The client's {@code revision_ID} as Python's {@code int()} reads it; absent means 1, the
-   * client's own default for orders it never synced.
-   */
-  private static BigInteger clientRevision(JsonObject data) {
-    JsonElement raw = Json.get(data, "revision_ID");
-    if (raw == null) {
-      return BigInteger.ONE;
-    }
-    return Json.pythonInt(raw).orElseThrow(
-        () -> new InvalidMessageException("message.data.revision_ID must be an integer"));
-  }
-
-  private static Long optionalId(JsonObject data, String key) {
-    JsonElement raw = Json.get(data, key);
-    if (raw == null || (raw.isJsonPrimitive() && raw.getAsJsonPrimitive().isBoolean()
-        && !raw.getAsBoolean())) {
-      return null; // absent or false: the multi-session's current run (D7)
-    }
-    return Json.requireId(raw, "message.data." + key);
-  }
-
-  private static String requireString(JsonObject o, String key, String name) {
-    JsonElement e = o.get(key);
-    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-      throw new InvalidMessageException(name + " must be a string");
-    }
-    return e.getAsString();
-  }
-
-  private static JsonObject requireObject(JsonObject o, String key, String name) {
-    JsonElement e = o.get(key);
-    if (e == null || !e.isJsonObject()) {
-      throw new InvalidMessageException(name + " must be an object");
-    }
-    return e.getAsJsonObject();
-  }
-
-  private static JsonElement orNull(JsonElement e) {
-    return e == null ? JsonNull.INSTANCE : e;
+        && Python.equal(stored, incoming);
   }
 
   /** A snapshot of one multi-session for tests and the status page, if it exists. */

@@ -1,5 +1,8 @@
 package io.possync.bus;
 
+import io.possync.wire.Notification;
+import io.possync.wire.Outgoing;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

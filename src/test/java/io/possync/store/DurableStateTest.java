@@ -156,7 +156,7 @@ class DurableStateTest {
       assertThat(loaded).isNotEmpty();
       assertThat(loaded.get(loaded.size() - 1).id()).isEqualTo(last);
       assertThat(loaded).isSortedAccordingTo(
-          java.util.Comparator.comparingLong(io.possync.bus.Notification::id));
+          java.util.Comparator.comparingLong(io.possync.wire.Notification::id));
       assertThat(node.node().store().notificationsSince(0, Long.MAX_VALUE).size())
           .as("the table itself keeps more").isGreaterThan(loaded.size());
 

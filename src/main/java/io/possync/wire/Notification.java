@@ -1,4 +1,4 @@
-package io.possync.bus;
+package io.possync.wire;
 
 /**
  * One published bus notification.
@@ -13,5 +13,12 @@ public record Notification(long id, String channel, long createdAt, String json)
   /** Heap this notification takes once retained: its text (two bytes a char) and the objects. */
   public long footprint() {
     return 2L * json.length() + 96;
+  }
+
+  /** The notification for an id, its {@code {"id":…,"channel":…,"message":…}} text written once. */
+  public static Notification of(long id, Outgoing out, long createdAt) {
+    return new Notification(id, out.channel(), createdAt,
+        "{\"id\":" + id + ",\"channel\":" + Json.quote(out.channel()) + ",\"message\":"
+            + out.messageJson() + "}");
   }
 }
