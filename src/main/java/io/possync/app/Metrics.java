@@ -19,13 +19,16 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.possync.bus.BusListener;
 import io.possync.bus.NotificationBus;
 import io.possync.http.RequestListener;
+import io.possync.pipeline.CommitListener;
+import io.possync.pipeline.DecisionListener;
+import io.possync.pipeline.Pipeline;
+import io.possync.sync.Action;
+import io.possync.sync.Verdict;
 import io.possync.odoo.OdooFailure;
 import io.possync.odoo.OutboxListener;
-import io.possync.store.CommitListener;
 import io.possync.store.OutboxState;
 import io.possync.store.Store;
 import io.possync.sync.OutboxEntry;
-import io.possync.sync.SyncService;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,14 +53,12 @@ import org.slf4j.LoggerFactory;
  * databases are the configured ones; terminals ({@code possync_sync_all_total}) are few per shop,
  * and beyond {@link #MAX_TERMINAL_SERIES} they are counted together as {@code other}.
  */
-public final class Metrics implements RequestListener, BusListener, CommitListener,
+public final class Metrics implements RequestListener, DecisionListener, BusListener, CommitListener,
     OutboxListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
   /** Most (db, pos) series of {@code possync_sync_all_total}; later terminals share one. */
   static final int MAX_TERMINAL_SERIES = 1000;
   private static final int MAX_LABEL_CHARS = 64;
-  private static final List<String> ACTIONS =
-      List.of("update_order", "sync_all", "remove_order", "other");
   /** Histogram buckets of the latencies: a LAN round trip is a few ms, a POS gives up at 60 s. */
   private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(2),
       Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
@@ -101,7 +102,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
 
     Map<String, Timer> u = new ConcurrentHashMap<>();
     Map<String, Counter> r = new ConcurrentHashMap<>();
-    for (String action : ACTIONS) {
+    for (String action : java.util.Arrays.stream(Action.values()).map(Action::wire).toList()) {
       u.put(action, Timer.builder("possync.update")
           .description("Updates from terminals, from reading the request to the commit of what"
               + " was decided")
@@ -141,12 +142,12 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
    *
    * @param outboxDbnames the POS dbnames that have an Odoo backend
    */
-  void watch(NotificationBus bus, SyncService sync, Store store, Path dataDir,
+  void watch(NotificationBus bus, Pipeline pipeline, Store store, Path dataDir,
       List<String> outboxDbnames) {
     Gauge.builder("possync.polls.held", bus, NotificationBus::heldPolls)
         .description("Polls parked, waiting for a notification or their timeout")
         .strongReference(true).register(registry);
-    Gauge.builder("possync.multisessions.hot", sync, SyncService::multiSessionCount)
+    Gauge.builder("possync.multisessions.hot", pipeline, Pipeline::multiSessionCount)
         .description("Multi-sessions held in memory").strongReference(true).register(registry);
     new DiskSpaceMetrics(dataDir.toFile()).bindTo(registry);
     watched = new Watched(store, List.copyOf(outboxDbnames));
@@ -201,19 +202,16 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
         .tags("route", route, "outcome", outcome).register(registry)).increment();
   }
 
-  @Override
-  public void updated(String action, long nanos) {
-    updates.getOrDefault(action, updates.get("other")).record(Duration.ofNanos(nanos));
-  }
+  // --- DecisionListener ---------------------------------------------------------------------
 
   @Override
-  public void revisionError(String action) {
-    revisionErrors.getOrDefault(action, revisionErrors.get("other")).increment();
-  }
-
-  @Override
-  public void merged() {
-    merges.increment();
+  public void decided(Action action, Verdict verdict, long nanos) {
+    updates.get(action.wire()).record(Duration.ofNanos(nanos));
+    if (verdict == Verdict.REFUSED) {
+      revisionErrors.get(action.wire()).increment();
+    } else if (verdict == Verdict.MERGED) {
+      merges.increment();
+    }
   }
 
   @Override

@@ -8,14 +8,14 @@ import io.possync.http.Readiness;
 import io.possync.http.StatusReport;
 import io.possync.http.StatusSource;
 import io.possync.http.TrafficHistory;
-import io.possync.store.GroupCommitter;
+import io.possync.pipeline.GroupCommitter;
+import io.possync.pipeline.Pipeline;
 import io.possync.store.OutboxRow;
 import io.possync.store.OutboxState;
 import io.possync.store.Store;
 import io.possync.store.TerminalName;
 import io.possync.sync.MultiSessionOverview;
 import io.possync.sync.MultiSessionStatus;
-import io.possync.sync.SyncService;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalStatus;
 import java.lang.management.ManagementFactory;
@@ -55,7 +55,7 @@ final class NodeStatus implements StatusSource {
   private final Settings settings;
   private final Clock clock;
   private final long startedAt;
-  private final SyncService sync;
+  private final Pipeline pipeline;
   private final NotificationBus bus;
   private final Store store;
   private final GroupCommitter committer;
@@ -64,13 +64,13 @@ final class NodeStatus implements StatusSource {
   private final IntSupplier posPort;
 
   /** @param posPort the port the POS listener actually bound */
-  NodeStatus(Settings settings, Clock clock, SyncService sync, NotificationBus bus, Store store,
+  NodeStatus(Settings settings, Clock clock, Pipeline pipeline, NotificationBus bus, Store store,
       GroupCommitter committer, PollActivity activity, TrafficHistory traffic,
       IntSupplier posPort) {
     this.settings = settings;
     this.clock = clock;
     this.startedAt = clock.millis();
-    this.sync = sync;
+    this.pipeline = pipeline;
     this.bus = bus;
     this.store = store;
     this.committer = committer;
@@ -104,7 +104,7 @@ final class NodeStatus implements StatusSource {
     }
     Map<String, List<StatusReport.MultiSession>> byDb = new TreeMap<>();
     Set<TerminalKey> listed = new HashSet<>();
-    for (MultiSessionOverview o : sync.hotMultiSessions()) {
+    for (MultiSessionOverview o : pipeline.hotMultiSessions()) {
       String db = o.key().dbname();
       List<StatusReport.Terminal> terminals = new ArrayList<>(o.terminals().size());
       for (TerminalStatus t : o.terminals()) {

@@ -12,11 +12,13 @@ import io.possync.odoo.OdooClientFactory;
 import io.possync.odoo.OdooConnection;
 import io.possync.odoo.OutboxWorker;
 import io.possync.odoo.XmlRpcOdooClient;
-import io.possync.store.GroupCommitter;
+import io.possync.pipeline.GroupCommitter;
+import io.possync.pipeline.Pipeline;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
 import io.possync.sync.ConflictPolicy;
-import io.possync.sync.SyncService;
+import io.possync.sync.MultiSessionRules;
+import io.possync.sync.Terminals;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,7 +48,7 @@ public final class PosSync implements AutoCloseable {
   private final Store store;
   private final NotificationBus bus;
   private final GroupCommitter committer;
-  private final SyncService sync;
+  private final Pipeline pipeline;
   private final PosSyncServer server;
   private final AdminServer admin;
   private final OutboxWorker outbox;
@@ -108,16 +110,18 @@ public final class PosSync implements AutoCloseable {
       throw e;
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
-    this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
-        settings.hotBytes(), settings.access().maxLines(),
-        ConflictPolicy.valueOf(settings.syncConflicts().toUpperCase(java.util.Locale.ROOT)));
+    Terminals terminals = new Terminals();
+    MultiSessionRules rules = new MultiSessionRules(terminals, odoo,
+        ConflictPolicy.valueOf(settings.syncConflicts().toUpperCase(java.util.Locale.ROOT)), clock);
+    this.pipeline = new Pipeline(store, bus, committer, rules, terminals, clock,
+        settings.hotBytes(), settings.access().maxLines(), COMMIT_QUEUE, metrics);
     PollActivity activity = new PollActivity(clock, settings.pollTimeout(),
         settings.admin().offlineAfter());
     TrafficHistory traffic = new TrafficHistory(clock);
-    this.server = new PosSyncServer(settings, certificate, sync, bus, committer, hash -> store
+    this.server = new PosSyncServer(settings, certificate, pipeline, hash -> store
         .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
             t.revokedAt() != null)), activity, traffic, metrics);
-    this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, sync, bus, store,
+    this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, pipeline, bus, store,
         committer, activity, traffic, server::port), metrics::scrape);
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
@@ -126,7 +130,7 @@ public final class PosSync implements AutoCloseable {
     }
     this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outboxRetryMin(),
         settings.outboxRetryMax(), settings.reconcileDelay(), metrics);
-    metrics.watch(bus, sync, store, settings.dataDir(),
+    metrics.watch(bus, pipeline, store, settings.dataDir(),
         odoo.connections().stream().map(OdooConnection::posDbname).toList());
   }
 
@@ -161,7 +165,7 @@ public final class PosSync implements AutoCloseable {
     try {
       long now = clock.millis();
       bus.sweep();
-      sync.purgeOldOrders();
+      pipeline.purgeOldOrders(settings.orderRetention());
       committer.submit(() -> store.purge(now - settings.notificationRetention().toMillis(),
           now - settings.orderRetention().toMillis()));
     } catch (RuntimeException e) {
@@ -187,8 +191,8 @@ public final class PosSync implements AutoCloseable {
     return bus;
   }
 
-  public SyncService sync() {
-    return sync;
+  public Pipeline pipeline() {
+    return pipeline;
   }
 
   /** The Odoo write-back worker, for tests that drive it pass by pass. */

@@ -3,45 +3,38 @@ package io.possync.http;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.possync.wire.Notification;
-import io.possync.bus.NotificationBus;
-import io.possync.bus.PollLimitException;
-import io.possync.wire.Json;
+import io.possync.pipeline.Pipeline;
 import io.possync.sync.MultiSessionKey;
-import java.util.function.BiPredicate;
+import io.possync.wire.Json;
+import io.possync.wire.Notification;
+import io.possync.wire.Python;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import io.possync.wire.Python;
 
 /**
  * {@code /longpolling/poll}: Odoo's bus poll (PROTOCOL.md §3.2). A poll with nothing to return is
  * parked in the bus without holding a thread; the future completes on publish or timeout.
  */
 final class PollRoute implements Route {
-  private final NotificationBus bus;
+  private final Pipeline pipeline;
   private final Duration timeout;
   private final int maxChannels;
   private final RequestLimits limits;
-  private final BiPredicate<MultiSessionKey, Long> isTerminalOf;
   private final PollActivity activity;
   private final TrafficHistory traffic;
 
   /**
-   * @param isTerminalOf whether a POS id is registered in a multi-session (token-bound polls
-   *                     may only ask the channels of their own terminals)
    * @param activity     records each terminal's last poll (status page)
    * @param traffic      records the fan-out latency of answers (status page)
    */
-  PollRoute(NotificationBus bus, Duration timeout, int maxChannels, RequestLimits limits,
-      BiPredicate<MultiSessionKey, Long> isTerminalOf, PollActivity activity,
-      TrafficHistory traffic) {
-    this.bus = bus;
+  PollRoute(Pipeline pipeline, Duration timeout, int maxChannels, RequestLimits limits,
+      PollActivity activity, TrafficHistory traffic) {
+    this.pipeline = pipeline;
     this.timeout = timeout;
     this.maxChannels = maxChannels;
     this.limits = limits;
-    this.isTerminalOf = isTerminalOf;
     this.activity = activity;
     this.traffic = traffic;
   }
@@ -66,9 +59,10 @@ final class PollRoute implements Route {
       }
     }
     Grant grant = caller.grant();
+    // Token-bound polls may only ask the channels of their own multi-session's terminals.
     for (String c : channels) {
       grant.requireChannel(c, (db, pos) ->
-          isTerminalOf.test(new MultiSessionKey(db, grant.multiSessionId()), pos));
+          pipeline.isTerminalOf(new MultiSessionKey(db, grant.multiSessionId()), pos));
     }
     long last = Params.integer(params, "last");
     JsonElement options = params.get("options");
@@ -86,7 +80,7 @@ final class PollRoute implements Route {
     CompletableFuture<String> answer = new CompletableFuture<>();
     Runnable cancel;
     try {
-      cancel = bus.poll(channels, last, peek, timeout, notifications -> {
+      cancel = pipeline.poll(channels, last, peek, timeout, notifications -> {
         if (measured && !notifications.isEmpty()) {
           traffic.delivered(notifications.get(notifications.size() - 1).createdAt());
         }
@@ -94,7 +88,7 @@ final class PollRoute implements Route {
       });
     } catch (RuntimeException e) {
       limits.releasePoll(caller.address());
-      if (e instanceof PollLimitException) {
+      if (e instanceof Pipeline.TooManyPolls) {
         throw new RpcException(RpcError.tooManyPolls(e.getMessage()));
       }
       throw e;
@@ -121,6 +115,7 @@ final class PollRoute implements Route {
 
   /** Odoo answers a peek with the notifications and the channels it asked for. */
   private static String peekResult(List<Notification> notifications, JsonArray channels) {
-    return "{\"notifications\":" + list(notifications) + ",\"channels\":" + Json.write(channels) + "}";
+    return "{\"notifications\":" + list(notifications) + ",\"channels\":"
+        + Json.write(channels) + "}";
   }
 }

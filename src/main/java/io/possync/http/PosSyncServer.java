@@ -1,11 +1,9 @@
 package io.possync.http;
 
-import io.possync.bus.NotificationBus;
 import io.possync.config.AccessSettings;
 import io.possync.config.Settings;
 import io.possync.config.TlsSettings;
-import io.possync.sync.OutcomeSink;
-import io.possync.sync.SyncService;
+import io.possync.pipeline.Pipeline;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -45,8 +43,7 @@ public final class PosSyncServer {
    * @param traffic     where updates and fan-out latency are counted (for the status page)
    * @param listener    told of every request answered and every update decided (metrics)
    */
-  public PosSyncServer(Settings settings, ServerCertificate certificate, SyncService sync,
-      NotificationBus bus, OutcomeSink sink,
+  public PosSyncServer(Settings settings, ServerCertificate certificate, Pipeline pipeline,
       Function<String, Optional<AccessTokens.Binding>> tokens, PollActivity activity,
       TrafficHistory traffic, RequestListener listener) {
     if (settings.tls().enabled() != (certificate != null)) {
@@ -86,10 +83,10 @@ public final class PosSyncServer {
       default -> new OpenAccess(dbnames);
     };
     RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
-        UPDATE_PATH, new UpdateRoute(sync, traffic, listener),
-        POLL_PATH, new PollRoute(bus, settings.pollTimeout(), a.maxChannels(), limits,
-            sync::isTerminalOf, activity, traffic),
-        PING_PATH, new PingRoute(sink)),
+        UPDATE_PATH, new UpdateRoute(pipeline, traffic),
+        POLL_PATH, new PollRoute(pipeline, settings.pollTimeout(), a.maxChannels(), limits,
+            activity, traffic),
+        PING_PATH, new PingRoute(pipeline)),
         settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits, listener);
     CorsHandler cors = new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router);
     server.setHandler(cors);

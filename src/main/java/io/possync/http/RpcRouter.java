@@ -2,7 +2,7 @@ package io.possync.http;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
-import io.possync.sync.CommitFailedException;
+import io.possync.pipeline.CommitFailedException;
 import io.possync.sync.InvalidMessageException;
 import java.nio.ByteBuffer;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.possync.odoo;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.store.GroupCommitter;
+import io.possync.pipeline.GroupCommitter;
 import io.possync.store.OutboxPause;
 import io.possync.store.OutboxRow;
 import io.possync.store.OutboxState;

@@ -2,8 +2,11 @@ package io.possync.store;
 
 import io.possync.wire.Notification;
 import io.possync.sync.OutboxEntry;
+import io.possync.sync.MultiSessionKey;
+import io.possync.sync.MultiSessionSnapshot;
 import io.possync.sync.StateChanges;
-import io.possync.sync.StateLoader;
+import io.possync.sync.TerminalKey;
+import io.possync.sync.TerminalRow;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +15,13 @@ import java.util.Optional;
  * Durable home of multi-sessions, terminals, orders and retained notifications. One writer thread
  * calls {@link #commit}; loads may come from any thread.
  */
-public interface Store extends StateLoader, AutoCloseable {
+public interface Store extends AutoCloseable {
+
+  /** The multi-session with its terminals and orders, or empty if it never existed. */
+  Optional<MultiSessionSnapshot> loadMultiSession(MultiSessionKey key);
+
+  /** One terminal, wherever its home is, or empty if it never registered. */
+  Optional<TerminalRow> loadTerminal(TerminalKey key);
 
   /** Highest notification id ever handed out (0 for a new store). */
   long lastNotificationId();

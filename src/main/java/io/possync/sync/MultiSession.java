@@ -6,16 +6,18 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * State of one multi-session. Every field is guarded by {@link #lock}: all decisions for one
- * multi-session happen in one total order (decision D3), different ones never wait for each other.
+ * State of one multi-session. Not thread-safe: its owner (the pipeline) serializes every decision
+ * on it, so all decisions for one multi-session happen in one total order (decision D3) and
+ * different ones never wait for each other. Terminals it registered are guarded the same way.
  */
-final class MultiSession {
+public final class MultiSession {
+  /** Rough heap cost of a parsed order relative to its JSON text, for the cache's weigher. */
+  private static final int TREE_OVERHEAD = 6;
+
   final MultiSessionKey key;
-  final ReentrantLock lock = new ReentrantLock();
-  /** Current run; 0 until the first message (PROTOCOL.md §6 item 11). */
+  /** Current run; 0 until the first message (docs/protocol.md §6 item 11). */
   long runId;
   /** Last sequence number handed out in this run. */
   long orderId;
@@ -28,10 +30,6 @@ final class MultiSession {
   long bytes;
   /** JSON text held as merge bases by the orders (OrderRecord's history). */
   long historyBytes;
-  /** Outcomes handed to the sink and not yet committed; guarded by the service's pin map. */
-  int pins;
-  /** Set when a commit of this object's changes failed: it must be reloaded from the store. */
-  volatile boolean broken;
 
   // What the decision in progress changed; drained into its Outcome.
   private boolean counterChanged;
@@ -43,6 +41,47 @@ final class MultiSession {
   MultiSession(MultiSessionKey key, long now) {
     this.key = key;
     this.runStartedAt = now;
+  }
+
+  /** A multi-session that never existed: its row is written with its first outcome. */
+  public static MultiSession fresh(MultiSessionKey key, long now) {
+    MultiSession ms = new MultiSession(key, now);
+    ms.counterChanged();
+    return ms;
+  }
+
+  /** A multi-session as the store kept it; its terminals join {@code terminals}. */
+  public static MultiSession restore(MultiSessionSnapshot snapshot, Terminals terminals) {
+    MultiSessionRow row = snapshot.multiSession();
+    MultiSession ms = new MultiSession(row.key(), row.runStartedAt());
+    ms.runId = row.runId();
+    ms.orderId = row.orderId();
+    for (TerminalRow t : snapshot.terminals()) {
+      if (terminals.adopt(t).home.equals(ms.key)) {
+        ms.members.add(t.key().posId());
+      }
+    }
+    for (OrderRow o : snapshot.orders()) {
+      OrderRecord order = OrderRecord.fromRow(o);
+      ms.orders.put(order.uid, order);
+      ms.bytes += order.bytes;
+    }
+    return ms;
+  }
+
+  public MultiSessionKey key() {
+    return key;
+  }
+
+  /** Approximate heap this multi-session takes, for a size-bounded cache. */
+  public int weight() {
+    return (int) Math.min(Integer.MAX_VALUE, 1024 + TREE_OVERHEAD * Math.max(0, bytes)
+        + Math.max(0, historyBytes));
+  }
+
+  /** When its current run started (clock millis). */
+  public long runStartedAt() {
+    return runStartedAt;
   }
 
   void counterChanged() {
@@ -94,7 +133,7 @@ final class MultiSession {
   }
 
   /** Forgets a half-made change set (the decision failed before producing an outcome). */
-  void discardChanges() {
+  public void discardChanges() {
     counterChanged = false;
     changedOrders.clear();
     changedTerminals.clear();

@@ -6,12 +6,13 @@ import java.util.List;
 
 /**
  * What one decision produced: the answer for the caller, the notifications to publish in the
- * order they must reach the bus, and the state rows to make durable with them.
+ * order they must reach the bus, the state rows to make durable with them, and how it was decided.
  */
-public record Outcome(JsonElement result, List<Outgoing> notifications, StateChanges changes) {
+public record Outcome(JsonElement result, List<Outgoing> notifications, StateChanges changes,
+    Verdict verdict) {
 
-  /** An outcome that changes no state (a PING's PONG, a refused update). */
+  /** An applied outcome that changes no state (a PING's PONG). */
   public Outcome(JsonElement result, List<Outgoing> notifications) {
-    this(result, notifications, StateChanges.NONE);
+    this(result, notifications, StateChanges.NONE, Verdict.APPLIED);
   }
 }

@@ -70,7 +70,7 @@ class LoadBenchmarkTest {
     String out = run("--sessions", "3", "--terminals", "2", "--idle");
     assertThat(out).contains("held polls", "  OK").doesNotContain("fan-out to all")
         .contains("RESULT mode=idle", "held_polls=6 ");
-    assertThat(node.node().sync().multiSessionCount()).isEqualTo(3);
+    assertThat(node.node().pipeline().multiSessionCount()).isEqualTo(3);
   }
 
   @Test

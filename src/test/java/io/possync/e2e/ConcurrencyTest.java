@@ -141,7 +141,7 @@ class ConcurrencyTest {
         assertStreamIsConsecutive(t, finalSync.get(t).get("message_ID").getAsLong());
         assertFinalStateShowsLastAcceptedUpdate(ledger, finalSync.get(t));
       }
-      assertThat(node.node().sync().status(ledger.key)).contains(new MultiSessionStatus(
+      assertThat(node.node().pipeline().status(ledger.key)).contains(new MultiSessionStatus(
           1, ledger.created.size(), ledger.created.size(), ledger.created.size(),
           ledger.members.size()));
     }

@@ -144,7 +144,7 @@ final class Shop implements AutoCloseable {
   }
 
   MultiSessionStatus status(String db) {
-    return node.node().sync().status(new MultiSessionKey(db, MULTI_SESSION)).orElseThrow();
+    return node.node().pipeline().status(new MultiSessionKey(db, MULTI_SESSION)).orElseThrow();
   }
 
   @Override

@@ -118,9 +118,9 @@ class AccessModesTest {
       // B registers terminal 5; A still cannot poll it.
       withB.call(UPDATE, update("shop", 2, 5, syncAll(5, 1, false)));
       refused(withA.call(POLL, poll("shop", 5, 0)));
-      assertThat(node.node().sync().status(new MultiSessionKey("shop", 2)).orElseThrow().orders())
+      assertThat(node.node().pipeline().status(new MultiSessionKey("shop", 2)).orElseThrow().orders())
           .isZero();
-      assertThat(node.node().sync().status(new MultiSessionKey("other", 1))).isEmpty();
+      assertThat(node.node().pipeline().status(new MultiSessionKey("other", 1))).isEmpty();
       // B's own registration published one notification; the refusals published nothing.
       assertThat(node.node().bus().lastId()).isEqualTo(lastId + 1);
       // And A still works.

@@ -83,7 +83,7 @@ class BadInputTest {
          "run_ID":1,"pos_id":2,"nonce":"c-rm"},"session_id":12,"login_number":1}
         """).result().toString()).isEqualTo("{\"order_ID\":3}");
 
-    assertThat(node.node().sync().status(SHOP))
+    assertThat(node.node().pipeline().status(SHOP))
         .contains(new MultiSessionStatus(1, 3, 3, 2, 3));
   }
 
@@ -358,7 +358,7 @@ class BadInputTest {
     assertThat(synced).isEqualTo(JsonParser.parseString("""
         {"action":"sync_all","data":{"orders":[],"message_ID":2,"order_ID":0,"uid":null,
          "login_number":1,"session_id":51}}"""));
-    assertThat(node.node().sync().status(extra)).contains(new MultiSessionStatus(1, 0, 0, 0, 1));
+    assertThat(node.node().pipeline().status(extra)).contains(new MultiSessionStatus(1, 0, 0, 0, 1));
 
     long lastBefore = node.node().bus().lastId();
     RpcClient.Answer pong = rpc.post(PING, call(
@@ -494,7 +494,7 @@ class BadInputTest {
       assertThat(o.getAsJsonObject().getAsJsonObject("data").remove("message_ID").getAsLong())
           .isEqualTo(messageId);
     }
-    return new Snapshot(payload, messageId, node.node().sync().status(SHOP), lastId);
+    return new Snapshot(payload, messageId, node.node().pipeline().status(SHOP), lastId);
   }
 
   // --- requests ---------------------------------------------------------------------------

@@ -148,9 +148,9 @@ class FuzzTest {
       assertThat(lastIdAfterFuzz).isLessThanOrEqualTo(NotificationBus.MAX_ID);
       twoTerminalsStillSyncAnOrder(node, rpc, "after-fuzz");
       // (A replayed single request may not have created the fuzzed multi-session.)
-      Long runId = node.node().sync().status(FUZZED).map(MultiSessionStatus::runId).orElse(null);
+      Long runId = node.node().pipeline().status(FUZZED).map(MultiSessionStatus::runId).orElse(null);
       System.out.println("FuzzTest: the fuzzed multi-session afterwards: "
-          + node.node().sync().status(FUZZED).orElse(null));
+          + node.node().pipeline().status(FUZZED).orElse(null));
       JsonObject before = runId == null ? null : fuzzedMultiSessionIsConsistent(node, rpc, runId);
       node.restart();
       assertThat(node.node().bus().lastId()).as("ids continue after a restart")
@@ -196,7 +196,7 @@ class FuzzTest {
       register(owner, "testdb", 1);
       register(owner, "testdb", 2);
       update(owner, "testdb", 1, Pos.updateOrder(1, "00001-001-0001", 1, 1, 1, "c1", 2));
-      MultiSessionStatus before = node.node().sync().status(FUZZED).orElseThrow();
+      MultiSessionStatus before = node.node().pipeline().status(FUZZED).orElseThrow();
       long lastId = node.node().bus().lastId();
 
       FuzzInputs inputs = new FuzzInputs(FuzzInputs.goldenSeeds("/golden/transcript.jsonl"),
@@ -213,7 +213,7 @@ class FuzzTest {
           failureCount.get(), seed, MAX_REPORTED).isEmpty();
       run.assertThat(logs.faults()).as("ERROR or stack traces logged (seed %d)", seed).isEmpty();
       run.assertThat(node.node().bus().lastId()).as("no notification published").isEqualTo(lastId);
-      run.assertThat(node.node().sync().status(FUZZED)).as("the multi-session is untouched")
+      run.assertThat(node.node().pipeline().status(FUZZED)).as("the multi-session is untouched")
           .contains(before);
       run.assertAll();
 
@@ -672,7 +672,7 @@ class FuzzTest {
     JsonObject sync = update(rpc, db, 1, Pos.syncAll(1, 1, true));
     assertThat(sync.getAsJsonObject("data").getAsJsonArray("orders")).isEmpty();
     assertThat(sync.getAsJsonObject("data").get("message_ID").getAsLong()).isEqualTo(mid1 + 3);
-    assertThat(node.node().sync().status(new MultiSessionKey(db, 1)))
+    assertThat(node.node().pipeline().status(new MultiSessionKey(db, 1)))
         .contains(new MultiSessionStatus(1, 1, 1, 0, 2));
 
     last = node.node().bus().lastId();
@@ -727,7 +727,7 @@ class FuzzTest {
     assertThat(result.get("action").getAsString()).isEqualTo("sync_all");
     JsonObject data = result.getAsJsonObject("data");
     long messageId = data.get("message_ID").getAsLong();
-    MultiSessionStatus status = node.node().sync().status(FUZZED).orElseThrow();
+    MultiSessionStatus status = node.node().pipeline().status(FUZZED).orElseThrow();
     assertThat(status.runId()).isEqualTo(run);
     assertThat(status.drafts()).isBetween(0L, (long) status.orders());
     assertThat(data.get("order_ID").getAsLong()).isEqualTo(status.orderId());

@@ -39,7 +39,7 @@ class BackupTest {
     try (TestNode node = TestNode.start(Map.of("store.data_dir", restored.toString()))) {
       new RpcClient(node.baseUri()).call("/pos_multi_session_sync/update",
           update("db", 1, 1, syncAll(1, 1, true)));
-      assertThat(node.node().sync().status(new MultiSessionKey("db", 1)).orElseThrow().drafts())
+      assertThat(node.node().pipeline().status(new MultiSessionKey("db", 1)).orElseThrow().drafts())
           .isEqualTo(1);
     }
   }

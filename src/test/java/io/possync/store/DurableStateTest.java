@@ -82,7 +82,7 @@ class DurableStateTest {
         rpc.call(UPDATE, update("db", ms, 1,
             updateOrder(ms, "00001-001-" + ms, 1, 1, 1, "c" + ms, ms)));
       }
-      assertThat(node.node().sync().multiSessionCount()).isLessThan(sessions);
+      assertThat(node.node().pipeline().multiSessionCount()).isLessThan(sessions);
       for (long ms = 1; ms <= sessions; ms += 499) {
         JsonObject sync = result(rpc.call(UPDATE, update("db", ms, 1, syncAll(ms, 1, true))));
         JsonArray orders = sync.getAsJsonObject("data").getAsJsonArray("orders");
@@ -124,7 +124,7 @@ class DurableStateTest {
       JsonObject sync = result(rpc.call(UPDATE, update("db", 1, 1, withUid(syncAll(1, 2, true),
           "A"))));
       assertThat(sync.getAsJsonObject("data").getAsJsonArray("orders")).isEmpty();
-      assertThat(node.node().sync().status(new MultiSessionKey("db", 1)).orElseThrow().orders())
+      assertThat(node.node().pipeline().status(new MultiSessionKey("db", 1)).orElseThrow().orders())
           .isZero();
     }
   }

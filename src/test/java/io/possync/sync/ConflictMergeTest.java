@@ -15,7 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * What {@link SyncService} does with an update based on an older revision (docs/conflicts.md):
+ * What {@link RulesHarness} does with an update based on an older revision (docs/conflicts.md):
  * the answer to the late writer, the broadcast to the others, the copy the writer applies, and
  * the cases that are still refused. POS 1 (session 11) and POS 2 (session 12) share one order.
  */
@@ -39,8 +39,8 @@ class ConflictMergeTest {
     }
   };
 
-  private SyncService service(ConflictPolicy policy) {
-    SyncService s = new SyncService(sink, StateLoader.NONE, WRITE_BACK, clock, Duration.ofDays(7), Long.MAX_VALUE,
+  private RulesHarness service(ConflictPolicy policy) {
+    RulesHarness s = new RulesHarness(sink, WRITE_BACK, clock, Duration.ofDays(7),
         Integer.MAX_VALUE, policy);
     for (long pos : new long[] {1, 2}) {
       send(s, """
@@ -53,7 +53,7 @@ class ConflictMergeTest {
 
   @Test
   void lateAddIsMergedAndTheWriterKeepsItsRevisionUntilTheMergedOrderReachesIt() {
-    SyncService sync = service(ConflictPolicy.MERGE);
+    RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1"));
     send(sync, update(1, 1, "a:1 b:1")); // revision 2, by POS 1
     drain();
@@ -95,7 +95,7 @@ class ConflictMergeTest {
 
   @Test
   void theOthersAreToldWhichLinesTheMergeChanged() {
-    SyncService sync = service(ConflictPolicy.MERGE);
+    RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1 b:1"));
     send(sync, update(1, 1, "a:4 b:1"));
     drain();
@@ -109,7 +109,7 @@ class ConflictMergeTest {
 
   @Test
   void underRejectALateUpdateIsRefusedAsTheOriginalDoes() {
-    SyncService sync = service(ConflictPolicy.REJECT);
+    RulesHarness sync = service(ConflictPolicy.REJECT);
     send(sync, update(1, 1, "a:1"));
     send(sync, update(1, 1, "a:1 b:1"));
     drain();
@@ -121,9 +121,9 @@ class ConflictMergeTest {
 
   @Test
   void aBaseNoLongerKeptFallsBackToRevisionError() {
-    SyncService sync = service(ConflictPolicy.MERGE);
+    RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1"));
-    for (int rev = 1; rev <= SyncService.KEPT_REVISIONS + 1; rev++) {
+    for (int rev = 1; rev <= MultiSessionRules.KEPT_REVISIONS + 1; rev++) {
       send(sync, update(1, rev, "a:" + (rev + 1)));
     }
     drain();
@@ -136,7 +136,7 @@ class ConflictMergeTest {
 
   @Test
   void anOrderRemovedMeanwhileCannotBeMerged() {
-    SyncService sync = service(ConflictPolicy.MERGE);
+    RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1"));
     send(sync, update(1, 1, "a:2"));
     send(sync, remove(1, 2, false));
@@ -149,7 +149,7 @@ class ConflictMergeTest {
 
   @Test
   void anOrderFinalizedMeanwhileCannotBeMergedEither() {
-    SyncService sync = service(ConflictPolicy.MERGE);
+    RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1"));
     send(sync, update(1, 1, "a:2"));
     send(sync, remove(1, 2, true));
@@ -163,7 +163,7 @@ class ConflictMergeTest {
   void aLateRemovalWinsUnderMergeAndIsRefusedUnderReject() {
     for (ConflictPolicy policy : ConflictPolicy.values()) {
       sink = new RecordingSink();
-      SyncService sync = service(policy);
+      RulesHarness sync = service(policy);
       send(sync, update(1, 1, "a:1"));
       send(sync, update(1, 1, "a:1 b:1"));
       drain();
@@ -192,7 +192,7 @@ class ConflictMergeTest {
   void anOrderPaidOfflineFromAnOlderRevisionReachesTheWriteBackUnderMerge() {
     for (ConflictPolicy policy : ConflictPolicy.values()) {
       sink = new RecordingSink();
-      SyncService sync = service(policy);
+      RulesHarness sync = service(policy);
       send(sync, update(1, 1, "a:1"));
       send(sync, update(1, 1, "a:1 b:1"));
       String paid = "{\"id\":\"%s\",\"data\":{\"name\":\"Order %s\",\"uid\":\"%s\","
@@ -224,7 +224,7 @@ class ConflictMergeTest {
   void aDeviceWithASyncAllOnItsWayGetsItsAcceptedUpdateBack() {
     for (ConflictPolicy policy : ConflictPolicy.values()) {
       sink = new RecordingSink();
-      SyncService sync = service(policy);
+      RulesHarness sync = service(policy);
       send(sync, update(1, 1, "a:1"));
       send(sync, """
           {"action":"sync_all","data":{"run_ID":1,"pos_id":2,"nonce":"s"},
@@ -242,7 +242,7 @@ class ConflictMergeTest {
       assertThat(flagged(entry)).containsExactly("a", "c");
 
       // Later than that, or for an order the sync_all did not list, nothing extra.
-      clock.advance(Duration.ofMillis(SyncService.SYNC_ALL_IN_FLIGHT_MILLIS));
+      clock.advance(Duration.ofMillis(MultiSessionRules.SYNC_ALL_IN_FLIGHT_MILLIS));
       send(sync, update(2, 2, "a:1 c:2"));
       assertThat(drain()).hasSize(2);
     }
@@ -250,7 +250,7 @@ class ConflictMergeTest {
 
   @Test
   void aSyncAllFlagsEveryLineSoAPosThatMissedUpdatesTakesAllValues() {
-    SyncService sync = service(ConflictPolicy.MERGE);
+    RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1 b:1"));
     send(sync, update(1, 1, "a:3 b:1"));
     send(sync, update(1, 2, "a:3 b:2")); // stored flags: only b changed last
@@ -264,7 +264,7 @@ class ConflictMergeTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  private JsonElement send(SyncService sync, String message) {
+  private JsonElement send(RulesHarness sync, String message) {
     return sync.update(new UpdateRequest(SHOP.dbname(), SHOP.multiSessionId(), 100,
         JsonParser.parseString(message).getAsJsonObject())).join();
   }

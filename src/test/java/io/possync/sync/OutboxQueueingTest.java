@@ -17,10 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class OutboxQueueingTest {
   private final List<Outcome> outcomes = new ArrayList<>();
-  private final SyncService sync = new SyncService(outcome -> {
-    outcomes.add(outcome);
-    return CompletableFuture.completedFuture(null);
-  }, StateLoader.NONE, new OutboxPolicy() {
+  private final RulesHarness sync = new RulesHarness(outcomes::add, new OutboxPolicy() {
     @Override
     public boolean delivers(String dbname) {
       return dbname.equals("shop");
@@ -30,7 +27,7 @@ class OutboxQueueingTest {
     public boolean reconciles(String dbname) {
       return dbname.equals("shop");
     }
-  }, Clock.systemUTC(), Duration.ofDays(7), Long.MAX_VALUE);
+  }, Clock.systemUTC(), Duration.ofDays(7), Integer.MAX_VALUE, ConflictPolicy.MERGE);
 
   private static final String ORDER_DATA = "{\"id\":\"00005-001-0007\",\"data\":{\"name\":"
       + "\"Order 00005-001-0007\",\"uid\":\"00005-001-0007\",\"revision_ID\":1,\"run_ID\":1,"

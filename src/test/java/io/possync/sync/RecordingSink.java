@@ -5,10 +5,10 @@ import com.google.gson.JsonParser;
 import io.possync.wire.Outgoing;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
-/** An {@link OutcomeSink} that commits at once and keeps what was published, for the tests. */
-final class RecordingSink implements OutcomeSink {
+/** Keeps what was committed and published, for the tests. */
+final class RecordingSink implements Consumer<Outcome> {
   /** One published notification: its channel and the parsed message. */
   record Sent(String channel, JsonObject message) {}
 
@@ -16,9 +16,8 @@ final class RecordingSink implements OutcomeSink {
   private int drained;
 
   @Override
-  public CompletableFuture<Void> accept(Outcome outcome) {
+  public void accept(Outcome outcome) {
     outcomes.add(outcome);
-    return CompletableFuture.completedFuture(null);
   }
 
   /** Every outbox entry queued so far, in commit order. */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The multi-session state machine without sockets (PROTOCOL.md §5, decisions D5–D9): messages go
- * straight into {@link SyncService}, outcomes are recorded by a sink, time is a fake clock.
+ * straight into {@link RulesHarness}, outcomes are recorded by a sink, time is a fake clock.
  */
 class SyncServiceTest {
   private static final Duration ORDER_RETENTION = Duration.ofDays(7);
@@ -29,8 +29,8 @@ class SyncServiceTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
   private final RecordingSink sink = new RecordingSink();
   /** The original's policy: these tests pin its answers; ConflictMergeTest covers merging. */
-  private final SyncService sync = new SyncService(sink, StateLoader.NONE, OutboxPolicy.NONE, clock, ORDER_RETENTION, Long.MAX_VALUE,
-      Integer.MAX_VALUE, ConflictPolicy.REJECT);
+  private final RulesHarness sync = new RulesHarness(sink, OutboxPolicy.NONE, clock,
+      ORDER_RETENTION, Integer.MAX_VALUE, ConflictPolicy.REJECT);
 
   // --- runs (§5.4, D8) --------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-package io.possync.sync;
+package io.possync.pipeline;
 
 /**
  * An outcome could not be made durable (disk full, I/O error): it was not acknowledged, not

@@ -1,4 +1,4 @@
-package io.possync.store;
+package io.possync.pipeline;
 
 /**
  * What the single writer reports to whoever counts (the metrics, bound by the wiring): each group

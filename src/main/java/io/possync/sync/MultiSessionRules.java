@@ -31,16 +31,15 @@ import io.possync.wire.Json;
 import io.possync.wire.Python;
 
 /**
- * Decides every multi-session message (PROTOCOL.md §5) and hands the outcome to an
- * {@link OutcomeSink}. Holding one multi-session's lock it validates the whole message first (so
- * bad input changes nothing), applies the run rule, then the action.
+ * The multi-session rules (docs/protocol.md §5): given one multi-session's state and one checked
+ * message, decides the answer, the notifications and the rows to store. Pure: no I/O, no locks,
+ * nothing that blocks; the caller serializes the decisions of one multi-session.
  */
-public final class SyncService {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SyncService.class);
+public final class MultiSessionRules {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(MultiSessionRules.class);
   private static final String PAID_OFFLINE_NONCE = "paid offline";
   private static final long MESSAGE_ID_PLACEHOLDER = 9_007_199_254_740_993L;
-  /** Rough heap cost of a parsed order relative to its JSON text, for the cache's weigher. */
-  private static final int TREE_OVERHEAD = 6;
   /** Revisions kept per order as merge bases: a writer this far behind is still merged. */
   static final int KEPT_REVISIONS = 32;
   /**
@@ -49,273 +48,84 @@ public final class SyncService {
    */
   static final long SYNC_ALL_IN_FLIGHT_MILLIS = 10_000;
 
-  private final OutcomeSink sink;
-  private final StateLoader loader;
+  private final Terminals terminals;
   private final OutboxPolicy outboxPolicy;
-  private final int maxLines;
   private final ConflictPolicy conflicts;
   private final Clock clock;
-  private final Duration orderRetention;
-  /** Hot multi-sessions; cold ones are evicted and reloaded from the store on demand. */
-  private final Cache<MultiSessionKey, MultiSession> sessions;
-  /**
-   * Multi-sessions with outcomes not yet committed. Such an object must not be reloaded from the
-   * store (which lacks those outcomes), so the cache's loader hands out the pinned object.
-   */
-  private final ConcurrentMap<MultiSessionKey, MultiSession> pinned = new ConcurrentHashMap<>();
-  private final ConcurrentMap<TerminalKey, Terminal> terminals = new ConcurrentHashMap<>();
-
-  /** A service without a store: state lives only in memory and is never evicted (unit tests). */
-  public SyncService(OutcomeSink sink, Clock clock, Duration orderRetention) {
-    this(sink, StateLoader.NONE, OutboxPolicy.NONE, clock, orderRetention, Long.MAX_VALUE);
-  }
 
   /**
-   * @param loader         reads multi-sessions that are not in memory
-   * @param outboxPolicy   which databases queue work for the Odoo write-back
-   * @param orderRetention how long deleted and unpaid orders of an ended run are kept (D4)
-   * @param hotBytes       approximate heap the hot multi-sessions may take before the least
-   *                       recently used are evicted
+   * @param terminals    the registered terminals of the multi-sessions in memory
+   * @param outboxPolicy which databases queue work for the Odoo write-back
+   * @param conflicts    what an update based on an older revision does (sync.conflicts)
    */
-  public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
-      Duration orderRetention, long hotBytes) {
-    this(sink, loader, outboxPolicy, clock, orderRetention, hotBytes, Integer.MAX_VALUE);
-  }
-
-  /**
-   * @param maxLines most lines one order may carry (limits.lines_per_order)
-   */
-  public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
-      Duration orderRetention, long hotBytes, int maxLines) {
-    this(sink, loader, outboxPolicy, clock, orderRetention, hotBytes, maxLines,
-        ConflictPolicy.MERGE);
-  }
-
-  /**
-   * @param conflicts what an update based on an older revision does (sync.conflicts)
-   */
-  public SyncService(OutcomeSink sink, StateLoader loader, OutboxPolicy outboxPolicy, Clock clock,
-      Duration orderRetention, long hotBytes, int maxLines, ConflictPolicy conflicts) {
-    this.maxLines = maxLines;
-    this.conflicts = conflicts;
-    this.sink = sink;
-    this.loader = loader;
+  public MultiSessionRules(Terminals terminals, OutboxPolicy outboxPolicy,
+      ConflictPolicy conflicts, Clock clock) {
+    this.terminals = terminals;
     this.outboxPolicy = outboxPolicy;
+    this.conflicts = conflicts;
     this.clock = clock;
-    this.orderRetention = orderRetention;
-    this.sessions = Caffeine.newBuilder()
-        .maximumWeight(hotBytes)
-        .<MultiSessionKey, MultiSession>weigher((k, ms) ->
-            (int) Math.min(Integer.MAX_VALUE, 1024 + TREE_OVERHEAD * Math.max(0, ms.bytes)
-                + Math.max(0, ms.historyBytes)))
-        .build();
   }
 
   /**
-   * Processes one update call. The future completes with the JSON-RPC {@code result} once the
-   * outcome is durable and published.
+   * Decides one message on its multi-session. On failure nothing of the decision is left in the
+   * change set, but memory may be ahead of the store: the caller reloads it (unless the message was
+   * merely invalid, which changes nothing).
    *
-   * @throws InvalidMessageException if the message is malformed; nothing was changed
+   * @param stored the stored row of the terminal a {@code sync_all} registers, if it has one and it
+   *               is not in memory ({@link Message#registers()})
    */
-  public CompletableFuture<JsonElement> update(UpdateRequest request) {
-    JsonObject message = request.message();
-    String action = requireString(message, "action", "message.action");
-    JsonObject data = requireObject(message, "data", "message.data");
-    Long runId = optionalId(data, "run_ID");
-    validate(action, message, data);
-    MultiSessionKey key = new MultiSessionKey(request.dbname(), request.multiSessionId());
-    return decide(key, ms -> switch (action) {
-      case "update_order" -> updateOrder(ms, message, data, runId);
-      case "sync_all" -> syncAll(ms, request.userId(), message, data, runId);
-      case "remove_order" -> removeOrder(ms, message, data, runId);
-      default -> {
-        applyRunRule(ms, runId);
-        // Unknown actions are relayed unchanged; the reference answers 1 (§5.1).
-        yield new Outcome(new JsonPrimitive(1), broadcast(ms, message, data));
-      }
-    });
-  }
-
-  /**
-   * Runs one decision on the multi-session, holding its lock, and hands the outcome with the
-   * changed rows to the sink while still holding it, so outcomes reach the sink in decision order.
-   */
-  private CompletableFuture<JsonElement> decide(MultiSessionKey key,
-      Function<MultiSession, Outcome> decision) {
-    while (true) {
-      MultiSession ms = sessions.get(key, this::loadOrPinned);
-      ms.lock.lock();
-      try {
-        if (ms.broken || sessions.getIfPresent(key) != ms) {
-          continue; // evicted or failed meanwhile: take the current object
+  public Outcome decide(MultiSession ms, Message m, TerminalRow stored) {
+    try {
+      Decided d = switch (m.action()) {
+        case UPDATE_ORDER -> updateOrder(ms, m.body(), m.data(), m.runId());
+        case SYNC_ALL -> syncAll(ms, m.userId(), m.body(), m.data(), m.runId(), stored);
+        case REMOVE_ORDER -> removeOrder(ms, m.body(), m.data(), m.runId());
+        case OTHER -> {
+          applyRunRule(ms, m.runId());
+          // Unknown actions are relayed unchanged; the reference answers 1 (§5.1).
+          yield new Decided(new JsonPrimitive(1), broadcast(ms, m.body(), m.data()));
         }
-        pin(ms);
-        Outcome decided;
-        try {
-          decided = decision.apply(ms);
-        } catch (RuntimeException e) {
-          ms.discardChanges();
-          unpin(ms);
-          if (!(e instanceof InvalidMessageException)) {
-            // A fault halfway through may have left memory ahead of the store: reload it.
-            ms.broken = true;
-            sessions.asMap().remove(key, ms);
-          }
-          throw e;
-        }
-        Outcome outcome = new Outcome(decided.result(), decided.notifications(),
-            ms.drainChanges());
-        CompletableFuture<Void> committed = sink.accept(outcome);
-        sessions.put(key, ms); // re-weigh after the change
-        committed.whenComplete((done, failure) -> {
-          if (failure != null) {
-            // Not durable: memory is ahead of the store, so the next request reloads from it.
-            ms.broken = true;
-            sessions.asMap().remove(key, ms);
-          }
-          unpin(ms);
-        });
-        return committed.thenApply(done -> outcome.result());
-      } finally {
-        ms.lock.unlock();
-      }
+      };
+      return new Outcome(d.result, d.notifications, ms.drainChanges(), d.verdict);
+    } catch (RuntimeException e) {
+      ms.discardChanges();
+      throw e;
     }
   }
 
-  private MultiSession loadOrPinned(MultiSessionKey key) {
-    MultiSession p = pinned.get(key);
-    if (p != null && !p.broken) {
-      return p;
-    }
-    Optional<MultiSessionSnapshot> snapshot = loader.loadMultiSession(key);
-    if (snapshot.isEmpty()) {
-      MultiSession fresh = new MultiSession(key, clock.millis());
-      fresh.counterChanged(); // the row does not exist yet
-      return fresh;
-    }
-    MultiSessionRow row = snapshot.get().multiSession();
-    MultiSession ms = new MultiSession(key, row.runStartedAt());
-    ms.runId = row.runId();
-    ms.orderId = row.orderId();
-    for (TerminalRow t : snapshot.get().terminals()) {
-      Terminal terminal = terminals.computeIfAbsent(t.key(), k -> Terminal.fromRow(t));
-      if (terminal.home.equals(key)) {
-        ms.members.add(t.key().posId());
-      }
-    }
-    for (OrderRow o : snapshot.get().orders()) {
-      OrderRecord order = OrderRecord.fromRow(o);
-      ms.orders.put(order.uid, order);
-      ms.bytes += order.bytes;
-    }
-    return ms;
-  }
-
-  private void pin(MultiSession ms) {
-    pinned.compute(ms.key, (k, current) -> {
-      ms.pins++;
-      return ms;
-    });
-  }
-
-  private void unpin(MultiSession ms) {
-    pinned.compute(ms.key, (k, current) -> {
-      ms.pins--;
-      return current == ms && ms.pins == 0 ? null : current;
-    });
-  }
-
-  /**
-   * Purges deleted and unpaid orders of runs that ended more than the retention ago (D4), in the
-   * multi-sessions held in memory; the store purges the cold ones by the same rule.
-   */
-  public void purgeOldOrders() {
-    long horizon = clock.millis() - orderRetention.toMillis();
-    for (MultiSessionKey key : List.copyOf(sessions.asMap().keySet())) {
-      MultiSession ms = sessions.getIfPresent(key);
-      if (ms == null || ms.runStartedAt > horizon) {
-        continue;
-      }
-      decide(key, locked -> {
-        Iterator<OrderRecord> it = locked.orders.values().iterator();
-        while (it.hasNext()) {
-          OrderRecord o = it.next();
-          if (o.state != OrderState.DRAFT && o.runId < locked.runId
-              && locked.runStartedAt <= horizon) {
-            it.remove();
-            locked.purged(o);
-          }
-        }
-        return new Outcome(JsonNull.INSTANCE, List.of());
-      });
+  /** What one action decided, before the changed rows are collected. */
+  private record Decided(JsonElement result, List<Outgoing> notifications, Verdict verdict) {
+    Decided(JsonElement result, List<Outgoing> notifications) {
+      this(result, notifications, Verdict.APPLIED);
     }
   }
 
   /**
-   * Whether the POS config {@code posId} is registered in this multi-session (it registers with
-   * its first sync_all, before it polls). Asks the store for terminals not in memory.
+   * Purges deleted and unpaid orders of a run that ended before {@code horizon} (D4); the store
+   * purges the multi-sessions not in memory by the same rule.
    */
-  public boolean isTerminalOf(MultiSessionKey key, long posId) {
-    TerminalKey tk = new TerminalKey(key.dbname(), posId);
-    Terminal t = terminals.get(tk);
-    if (t != null) {
-      return t.home.equals(key);
-    }
-    return loader.loadTerminal(tk).map(row -> row.multiSessionId() == key.multiSessionId())
-        .orElse(false);
-  }
-
-  /** Number of multi-sessions held in memory. */
-  public long multiSessionCount() {
-    sessions.cleanUp();
-    return sessions.estimatedSize();
-  }
-
-  /**
-   * Checks what the action will read before any state is touched, so that a malformed message
-   * neither changes nor creates anything (the actions read the same keys again).
-   */
-  private void validate(String action, JsonObject message, JsonObject data) {
-    switch (action) {
-      case "update_order" -> {
-        requireString(data, "uid", "message.data.uid");
-        clientRevision(data);
-        requireLineCount(data);
+  public Outcome purge(MultiSession ms, long horizon) {
+    Iterator<OrderRecord> it = ms.orders.values().iterator();
+    while (it.hasNext()) {
+      OrderRecord o = it.next();
+      if (o.state != OrderState.DRAFT && o.runId < ms.runId && ms.runStartedAt <= horizon) {
+        it.remove();
+        ms.purged(o);
       }
-      case "sync_all" -> Fields.requireId(data.get("pos_id"), "message.data.pos_id");
-      case "remove_order" -> {
-        requireString(data, "uid", "message.data.uid");
-        clientRevision(data);
-        JsonObject paid = paidOfflineMessage(data);
-        if (paid != null) {
-          JsonObject paidData = paid.getAsJsonObject("data");
-          requireString(paidData, "uid", "order_data.data.uid");
-          clientRevision(paidData);
-          optionalId(paidData, "run_ID");
-          requireLineCount(paidData);
-        }
-      }
-      default -> { }
     }
-  }
-
-  private void requireLineCount(JsonObject data) {
-    JsonElement lines = data.get("lines");
-    if (lines != null && lines.isJsonArray() && lines.getAsJsonArray().size() > maxLines) {
-      throw new InvalidMessageException("an order may have at most " + maxLines
-          + " lines (limits.lines_per_order)");
-    }
+    return new Outcome(JsonNull.INSTANCE, List.of(), ms.drainChanges(), Verdict.APPLIED);
   }
 
   // --- update_order (§5.5) ---------------------------------------------------------------
 
-  private Outcome updateOrder(MultiSession ms, JsonObject message, JsonObject data, Long runId) {
+  private Decided updateOrder(MultiSession ms, JsonObject message, JsonObject data, Long runId) {
     String uid = requireString(data, "uid", "message.data.uid");
     BigInteger clientRevision = clientRevision(data);
     applyRunRule(ms, runId);
     Stored stored = storeOrder(ms, uid, message, data, clientRevision, runId);
     if (stored.refusal != null) {
-      return new Outcome(stored.refusal, List.of());
+      return new Decided(stored.refusal, List.of(), stored.refusal.has("order_uid")
+          ? Verdict.REFUSED : Verdict.APPLIED);
     }
     OrderRecord order = stored.order;
     JsonObject storedData = order.message.getAsJsonObject("data");
@@ -357,7 +167,7 @@ public final class SyncService {
     if (stored.merge != null) {
       result.addProperty("merged", true);
     }
-    return new Outcome(result, out);
+    return new Decided(result, out, stored.merge != null ? Verdict.MERGED : Verdict.APPLIED);
   }
 
   /**
@@ -519,12 +329,12 @@ public final class SyncService {
 
   // --- sync_all (§5.6) --------------------------------------------------------------------
 
-  private Outcome syncAll(MultiSession ms, long userId, JsonObject message, JsonObject data,
-      Long runId) {
+  private Decided syncAll(MultiSession ms, long userId, JsonObject message, JsonObject data,
+      Long runId, TerminalRow stored) {
     long posId = Fields.requireId(data.get("pos_id"), "message.data.pos_id");
     applyRunRule(ms, runId);
     long run = runId != null ? runId : ms.runId;
-    Terminal asker = register(ms, posId, userId);
+    Terminal asker = register(ms, posId, userId, stored);
     asker.messageId++;
     long messageId = asker.messageId;
 
@@ -555,7 +365,7 @@ public final class SyncService {
     payload.add("data", payloadData);
 
     if (Python.truthy(message.get("immediate_rerendering"))) {
-      return new Outcome(payload, List.of());
+      return new Decided(payload, List.of());
     }
     asker.syncAllAt = clock.millis();
     asker.syncAllDevice = device(message);
@@ -573,7 +383,7 @@ public final class SyncService {
         out.add(new Outgoing(multiSessionChannel(t), Json.write(payload)));
       }
     }
-    return new Outcome(new JsonObject(), out);
+    return new Decided(new JsonObject(), out);
   }
 
   private static JsonObject syncEntry(OrderRecord order, long messageId, long run) {
@@ -599,14 +409,11 @@ public final class SyncService {
    * Registers the asking POS here (creating it, or moving it from another multi-session of the
    * same database, counter kept) and records its current user.
    */
-  private Terminal register(MultiSession ms, long posId, long userId) {
-    Terminal t = terminals.computeIfAbsent(new TerminalKey(ms.key.dbname(), posId),
-        k -> loader.loadTerminal(k).map(Terminal::fromRow).orElseGet(
-            () -> new Terminal(k, ms.key, userId)));
+  private Terminal register(MultiSession ms, long posId, long userId, TerminalRow stored) {
     // A POS config moved to another multi-session: its old home skips it from now on. A
     // broadcast racing with the move can cost that POS one extra resync, never a lost order.
-    t.home = ms.key;
-    t.userId = userId;
+    Terminal t = terminals.register(new TerminalKey(ms.key.dbname(), posId), ms.key, userId,
+        stored);
     ms.changed(t);
     ms.members.add(posId);
     return t;
@@ -614,11 +421,11 @@ public final class SyncService {
 
   // --- remove_order (§5.7) ----------------------------------------------------------------
 
-  private Outcome removeOrder(MultiSession ms, JsonObject message, JsonObject data, Long runId) {
+  private Decided removeOrder(MultiSession ms, JsonObject message, JsonObject data, Long runId) {
     String uid = requireString(data, "uid", "message.data.uid");
     BigInteger clientRevision = clientRevision(data);
     JsonElement nonce = data.get("nonce");
-    JsonObject paid = paidOfflineMessage(data);
+    JsonObject paid = Message.paidOffline(data);
     JsonObject paidData = paid == null ? null : paid.getAsJsonObject("data");
     String paidUid = paid == null ? null : requireString(paidData, "uid", "order_data.data.uid");
     BigInteger paidRevision = paid == null ? null : clientRevision(paidData);
@@ -634,7 +441,7 @@ public final class SyncService {
       boolean removable = clientRevision.equals(BigInteger.ONE)
           || sameNonce(new JsonPrimitive(PAID_OFFLINE_NONCE), nonce);
       if (!creatable || !removable) {
-        return new Outcome(removeConflict(uid), List.of());
+        return new Decided(removeConflict(uid), List.of(), Verdict.REFUSED);
       }
       paidData.addProperty("nonce", PAID_OFFLINE_NONCE);
       order = storeOrder(ms, paidUid, paid, paidData, paidRevision, paidRun).order;
@@ -643,7 +450,7 @@ public final class SyncService {
       boolean replay = order != null && sameNonce(order.nonce, nonce);
       if (!clientRevision.equals(BigInteger.valueOf(serverRevision)) && !replay
           && !lateRemovalAccepted(order, clientRevision, data)) {
-        return new Outcome(removeConflict(uid), List.of());
+        return new Decided(removeConflict(uid), List.of(), Verdict.REFUSED);
       }
     }
     if (order != null) {
@@ -657,7 +464,7 @@ public final class SyncService {
     List<Outgoing> out = broadcast(ms, message, data);
     JsonObject result = new JsonObject();
     result.addProperty("order_ID", ms.orderId);
-    return new Outcome(result, out);
+    return new Decided(result, out);
   }
 
   /**
@@ -701,27 +508,6 @@ public final class SyncService {
     JsonElement name = orderData.get("name");
     return name != null && name.isJsonPrimitive() && name.getAsJsonPrimitive().isString()
         ? name.getAsString() : null;
-  }
-
-  /** Parses {@code data.order_data} (a JSON string {@code {"id":…,"data":{…}}}), if present. */
-  private static JsonObject paidOfflineMessage(JsonObject data) {
-    JsonElement raw = Json.get(data, "order_data");
-    if (raw == null || (raw.isJsonPrimitive() && raw.getAsJsonPrimitive().isBoolean()
-        && !raw.getAsBoolean())) {
-      return null;
-    }
-    JsonElement parsed;
-    try {
-      parsed = raw.isJsonPrimitive() && raw.getAsJsonPrimitive().isString()
-          ? JsonParser.parseString(raw.getAsString()) : raw;
-    } catch (RuntimeException e) {
-      throw new InvalidMessageException("message.data.order_data is not valid JSON");
-    }
-    if (!parsed.isJsonObject() || !parsed.getAsJsonObject().has("data")
-        || !parsed.getAsJsonObject().get("data").isJsonObject()) {
-      throw new InvalidMessageException("message.data.order_data must hold an object with data");
-    }
-    return parsed.getAsJsonObject();
   }
 
   private static JsonObject removeConflict(String uid) {
@@ -822,49 +608,15 @@ public final class SyncService {
         && Python.equal(stored, incoming);
   }
 
-  /** A snapshot of one multi-session for tests and the status page, if it exists. */
-  public Optional<MultiSessionStatus> status(MultiSessionKey key) {
-    MultiSession ms = sessions.getIfPresent(key);
-    if (ms == null) {
-      return Optional.empty();
+  /** A snapshot of one multi-session with its terminals, for the status page. */
+  public MultiSessionOverview overview(MultiSession ms) {
+    List<Terminal> registered = members(ms);
+    List<TerminalStatus> list = new ArrayList<>(registered.size());
+    for (Terminal t : registered) {
+      list.add(new TerminalStatus(t.key.posId(), t.userId, t.messageId));
     }
-    ms.lock.lock();
-    try {
-      return Optional.of(statusLocked(ms, members(ms).size()));
-    } finally {
-      ms.lock.unlock();
-    }
-  }
-
-  /**
-   * Snapshots of the multi-sessions held in memory, with their terminals, ordered by database and
-   * id: every multi-session used since the start, unless {@code state.hot_bytes} evicted it.
-   * Takes each one's lock in turn, never two at once.
-   */
-  public List<MultiSessionOverview> hotMultiSessions() {
-    List<MultiSessionOverview> out = new ArrayList<>();
-    for (MultiSession ms : List.copyOf(sessions.asMap().values())) {
-      ms.lock.lock();
-      try {
-        List<Terminal> registered = members(ms);
-        List<TerminalStatus> terminals = new ArrayList<>(registered.size());
-        for (Terminal t : registered) {
-          terminals.add(new TerminalStatus(t.key.posId(), t.userId, t.messageId));
-        }
-        out.add(new MultiSessionOverview(ms.key, statusLocked(ms, registered.size()),
-            List.copyOf(terminals)));
-      } finally {
-        ms.lock.unlock();
-      }
-    }
-    out.sort(java.util.Comparator.comparing((MultiSessionOverview o) -> o.key().dbname())
-        .thenComparingLong(o -> o.key().multiSessionId()));
-    return out;
-  }
-
-  // guarded by ms.lock
-  private static MultiSessionStatus statusLocked(MultiSession ms, int terminals) {
     long drafts = ms.orders.values().stream().filter(o -> o.state == OrderState.DRAFT).count();
-    return new MultiSessionStatus(ms.runId, ms.orderId, ms.orders.size(), drafts, terminals);
+    return new MultiSessionOverview(ms.key, new MultiSessionStatus(ms.runId, ms.orderId,
+        ms.orders.size(), drafts, registered.size()), List.copyOf(list));
   }
 }

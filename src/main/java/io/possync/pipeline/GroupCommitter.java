@@ -1,29 +1,35 @@
-package io.possync.store;
+package io.possync.pipeline;
 
 import io.possync.wire.Notification;
 import io.possync.bus.NotificationBus;
-import io.possync.wire.Outgoing;
-import io.possync.sync.CommitFailedException;
+import io.possync.store.Store;
+import io.possync.store.StoreException;
 import io.possync.sync.Outcome;
-import io.possync.sync.OutcomeSink;
 import io.possync.sync.StateChanges;
+import io.possync.wire.Notification;
+import io.possync.wire.Outgoing;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single writer of the pipeline (DESIGN.md): takes outcomes in the order they were decided,
- * writes as many as are waiting in one transaction, and only after the commit publishes their
+ * The single writer (docs/architecture.md): takes outcomes in the order they were decided, writes
+ * as many as are waiting in one transaction, and only after the commit publishes their
  * notifications and lets the callers answer. A crash before the commit loses nothing that was
  * acknowledged; ids are reserved in commit order, so they become visible in id order.
+ *
+ * <p>Threads: everything after {@link #accept} runs on the one {@code possync-commit} thread: the
+ * transaction, the bus's append (which answers the polls it wakes) and the completion of the
+ * callers' futures (which writes their HTTP answers). {@link #accept} itself never blocks: callers
+ * bound what waits here before taking any lock (the pipeline's admission).
  */
-public final class GroupCommitter implements OutcomeSink, AutoCloseable {
+public final class GroupCommitter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitter.class);
   /** Most outcomes in one transaction. */
   private static final int MAX_BATCH = 1024;
@@ -33,20 +39,14 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
   private final Clock clock;
   private final CommitListener listener;
   private final BlockingQueue<Pending> queue;
+  private final int capacity;
   private final Thread thread;
   private volatile boolean running = true;
 
   private record Pending(Outcome outcome, CompletableFuture<Void> done, Runnable task) {}
 
   /**
-   * @param capacity outcomes waiting at most; beyond it {@link #accept} blocks the deciding
-   *                 thread, which pushes back on clients instead of growing the heap
-   */
-  public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity) {
-    this(store, bus, clock, capacity, CommitListener.NONE);
-  }
-
-  /**
+   * @param capacity work waiting beyond which {@link #trySubmit} refuses at once
    * @param listener told of every transaction (size, duration) and of every failed one
    */
   public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity,
@@ -55,13 +55,17 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
     this.store = store;
     this.bus = bus;
     this.clock = clock;
-    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.capacity = capacity;
+    this.queue = new LinkedBlockingQueue<>();
     this.thread = new Thread(this::run, "possync-commit");
     this.thread.setDaemon(true);
     this.thread.start();
   }
 
-  @Override
+  /**
+   * Queues an outcome behind those accepted before it; the future completes once it is durable and
+   * its notifications are published. Never blocks.
+   */
   public CompletableFuture<Void> accept(Outcome outcome) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     enqueue(new Pending(outcome, done, null), done);
@@ -83,9 +87,11 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (!running) {
       done.completeExceptionally(new StoreException("the server is stopping"));
-    } else if (!queue.offer(new Pending(null, done, task))) {
+    } else if (queue.size() >= capacity) {
       done.completeExceptionally(new StoreException("the commit queue is full ("
-          + (queue.size() + queue.remainingCapacity()) + " outcomes waiting)"));
+          + queue.size() + " outcomes waiting)"));
+    } else {
+      queue.add(new Pending(null, done, task));
     }
     return done;
   }
@@ -95,12 +101,7 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
       done.completeExceptionally(new StoreException("the server is stopping"));
       return;
     }
-    try {
-      queue.put(p);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      done.completeExceptionally(new StoreException("interrupted while queueing a commit", e));
-    }
+    queue.add(p);
   }
 
   private void run() {
