@@ -15,7 +15,6 @@ import io.possync.odoo.XmlRpcOdooClient;
 import io.possync.store.GroupCommitter;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
-import io.possync.sync.ConflictPolicy;
 import io.possync.sync.SyncService;
 import java.io.IOException;
 import java.time.Clock;
@@ -72,8 +71,8 @@ public final class PosSync implements AutoCloseable {
       OdooClientFactory clients) {
     this.settings = settings;
     Exposure.check(settings);
-    OdooBackends odoo = OdooBackends.resolve(settings.odooBackends(),
-        settings.reconcileEnabled(), env);
+    OdooBackends odoo = OdooBackends.resolve(settings.odoo().backends(),
+        settings.reconcile().enabled(), env);
     // Read before the store is opened: a bad certificate stops the start with nothing to undo.
     ServerCertificate certificate = null;
     if (settings.tls().enabled()) {
@@ -83,8 +82,8 @@ public final class PosSync implements AutoCloseable {
           + " settings are not used'");
     }
     this.clock = clock;
-    this.store = SqliteStore.open(settings.dataDir(), "power".equals(settings.storeSync())
-        ? SqliteStore.SyncPolicy.POWER : SqliteStore.SyncPolicy.PROCESS, settings.storeMaxBytes());
+    this.store = SqliteStore.open(settings.store().dataDir(),
+        SettingsTypes.syncPolicy(settings.store().sync()), settings.store().maxBytes());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = Executors.defaultThreadFactory().newThread(r);
       t.setName("possync-timers");
@@ -96,22 +95,22 @@ public final class PosSync implements AutoCloseable {
     // The parts report to the metrics through listener interfaces of their own (DESIGN: only app
     // knows Micrometer).
     this.metrics = new Metrics(clock);
-    this.bus = new NotificationBus(clock, scheduler, settings.notificationRetention(),
-        settings.notificationBytes(), settings.pollMaxHeld(), metrics);
+    this.bus = new NotificationBus(clock, scheduler, settings.retention().notifications(),
+        settings.retention().notificationBytes(), settings.poll().maxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
-          store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis(),
-              settings.notificationBytes()));
+          store.notificationsSince(clock.millis() - settings.retention().notifications().toMillis(),
+              settings.retention().notificationBytes()));
     } catch (RuntimeException e) {
       metrics.close();
       store.close();
       throw e;
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
-    this.sync = new SyncService(committer, store, odoo, clock, settings.orderRetention(),
-        settings.hotBytes(), settings.access().maxLines(),
-        ConflictPolicy.valueOf(settings.syncConflicts().toUpperCase(java.util.Locale.ROOT)));
-    PollActivity activity = new PollActivity(clock, settings.pollTimeout(),
+    this.sync = new SyncService(committer, store, odoo, clock, settings.retention().orders(),
+        settings.state().hotBytes(), settings.access().maxLines(),
+        SettingsTypes.conflictPolicy(settings.sync().conflicts()));
+    PollActivity activity = new PollActivity(clock, settings.poll().timeout(),
         settings.admin().offlineAfter());
     TrafficHistory traffic = new TrafficHistory(clock);
     this.server = new PosSyncServer(settings, certificate, sync, bus, committer, hash -> store
@@ -121,12 +120,12 @@ public final class PosSync implements AutoCloseable {
         committer, activity, traffic, server::port), metrics::scrape);
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
-      backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),
-          settings.odooReplyTimeout())));
+      backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odoo().connectTimeout(),
+          settings.odoo().replyTimeout())));
     }
-    this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outboxRetryMin(),
-        settings.outboxRetryMax(), settings.reconcileDelay(), metrics);
-    metrics.watch(bus, sync, store, settings.dataDir(),
+    this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outbox().retryMin(),
+        settings.outbox().retryMax(), settings.reconcile().delay(), metrics);
+    metrics.watch(bus, sync, store, settings.store().dataDir(),
         odoo.connections().stream().map(OdooConnection::posDbname).toList());
   }
 
@@ -136,7 +135,8 @@ public final class PosSync implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new IOException("POS listener (http.host, http.port) cannot listen on "
-          + settings.host() + ":" + settings.port() + ": " + StartChecks.explain(e, "--port"), e);
+          + settings.http().host() + ":" + settings.http().port() + ": "
+          + StartChecks.explain(e, "--port"), e);
     }
     try {
       admin.start();
@@ -148,10 +148,11 @@ public final class PosSync implements AutoCloseable {
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
             + " poll_timeout_s={} data_dir={} sync={} last_notification_id={} admin={}:{}"
             + " admin_auth={}",
-        settings.host(), server.port(), settings.tls().enabled() ? settings.tls().host() : "-",
-        settings.tls().enabled() ? server.tlsPort() : "-", settings.pathPrefix(),
-        settings.pollTimeout().toSeconds(), settings.dataDir().toAbsolutePath(),
-        settings.storeSync(), bus.lastId(), settings.admin().host(), admin.port(),
+        settings.http().host(), server.port(),
+        settings.tls().enabled() ? settings.tls().host() : "-",
+        settings.tls().enabled() ? server.tlsPort() : "-", settings.http().pathPrefix(),
+        settings.poll().timeout().toSeconds(), settings.store().dataDir().toAbsolutePath(),
+        settings.store().sync(), bus.lastId(), settings.admin().host(), admin.port(),
         settings.admin().hasToken() ? "token" : "none");
     return this;
   }
@@ -162,8 +163,8 @@ public final class PosSync implements AutoCloseable {
       long now = clock.millis();
       bus.sweep();
       sync.purgeOldOrders();
-      committer.submit(() -> store.purge(now - settings.notificationRetention().toMillis(),
-          now - settings.orderRetention().toMillis()));
+      committer.submit(() -> store.purge(now - settings.retention().notifications().toMillis(),
+          now - settings.retention().orders().toMillis()));
     } catch (RuntimeException e) {
       LOG.error("event=sweep_failed error={}", e.toString(), e);
     }
