@@ -69,16 +69,16 @@ final class CheckCommand implements Callable<Integer> {
     try {
       settings = Settings.load(config, env, Map.of());
       risk = Exposure.assess(settings);
-      connections = OdooBackends.resolve(settings.odooBackends(), settings.reconcileEnabled(),
+      connections = OdooBackends.resolve(settings.odoo().backends(), settings.reconcile().enabled(),
           env).connections();
       if (settings.tls().enabled()) {
         ServerCertificate.load(settings.tls(), env); // as serve: files, password, key and chain
       }
       connect = Duration.ofSeconds(Math.max(1, Math.min(connectTimeout,
-          settings.odooConnectTimeout().toSeconds())));
+          settings.odoo().connectTimeout().toSeconds())));
       for (OdooConnection c : connections) {
         try {
-          backends.add(clients.create(c, connect, settings.odooReplyTimeout()));
+          backends.add(clients.create(c, connect, settings.odoo().replyTimeout()));
         } catch (IllegalArgumentException e) {
           throw new SettingsException("odoo." + c.name() + ".url: " + e.getMessage());
         }
@@ -112,7 +112,7 @@ final class CheckCommand implements Callable<Integer> {
         out.println(who + ": Odoo " + version.series() + ", login " + c.login() + " OK");
       } catch (OdooFailure f) {
         failed++;
-        out.println(who + ": " + explain(c, f, connect, settings.odooReplyTimeout()));
+        out.println(who + ": " + explain(c, f, connect, settings.odoo().replyTimeout()));
       }
     }
     if (failed > 0) {
@@ -128,12 +128,12 @@ final class CheckCommand implements Callable<Integer> {
    */
   private List<String> startProblems(Settings settings) {
     List<String> problems = new ArrayList<>();
-    StartChecks.dataDirProblem(settings.dataDir()).ifPresent(problems::add);
+    StartChecks.dataDirProblem(settings.store().dataDir()).ifPresent(problems::add);
     if (problems.isEmpty()) {
-      StartChecks.databaseProblem(settings.dataDir()).ifPresent(problems::add);
+      StartChecks.databaseProblem(settings.store().dataDir()).ifPresent(problems::add);
     }
-    if (StartChecks.inUse(settings.dataDir())) {
-      out.println("  note: a PosSync is running on " + settings.dataDir().toAbsolutePath()
+    if (StartChecks.inUse(settings.store().dataDir())) {
+      out.println("  note: a PosSync is running on " + settings.store().dataDir().toAbsolutePath()
           + "; its ports are not checked");
       return problems;
     }
@@ -151,8 +151,8 @@ final class CheckCommand implements Callable<Integer> {
     }
     switch (risk) {
       case OPEN_ON_LOOPBACK -> out.println("  note: auth.mode=none: whoever can reach "
-          + settings.host() + " can read and change every order (fine on loopback only)");
-      case OPEN_ON_NETWORK -> out.println("  warning: auth.mode=none on " + settings.host()
+          + settings.http().host() + " can read and change every order (fine on loopback only)");
+      case OPEN_ON_NETWORK -> out.println("  warning: auth.mode=none on " + settings.http().host()
           + " with auth.allow_insecure=true: no authentication on a network address");
       default -> { }
     }

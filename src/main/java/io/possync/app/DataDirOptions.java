@@ -34,7 +34,7 @@ final class DataDirOptions {
 
   /** @throws io.possync.config.SettingsException if the configuration is invalid */
   Path dataDir() {
-    return dataDir != null ? dataDir : settings().dataDir();
+    return dataDir != null ? dataDir : settings().store().dataDir();
   }
 
   /**

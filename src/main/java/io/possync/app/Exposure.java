@@ -1,6 +1,7 @@
 package io.possync.app;
 
 import io.possync.config.AccessSettings;
+import io.possync.config.AuthMode;
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
 import java.net.InetAddress;
@@ -36,11 +37,11 @@ final class Exposure {
       case OPEN_ON_LOOPBACK -> {
         if (LOOPBACK_NOTED.compareAndSet(false, true)) {
           LOG.info("event=auth_none host={} note=\"anyone who can reach this address can read and"
-              + " change every order; fine for loopback only\"", settings.host());
+              + " change every order; fine for loopback only\"", settings.http().host());
         }
       }
       case OPEN_ON_NETWORK -> LOG.warn("event=auth_none_exposed host={} note=\"auth.allow_insecure"
-          + "=true: no authentication on a network address\"", settings.host());
+          + "=true: no authentication on a network address\"", settings.http().host());
       default -> { }
     }
   }
@@ -54,16 +55,16 @@ final class Exposure {
   static Risk assess(Settings settings) {
     checkAdmin(settings);
     AccessSettings a = settings.access();
-    if (!AccessSettings.NONE.equals(a.mode())) {
+    if (a.mode() != AuthMode.NONE) {
       return Risk.AUTHENTICATED;
     }
-    boolean loopback = isLoopback(settings.host())
+    boolean loopback = isLoopback(settings.http().host())
         && (!settings.tls().enabled() || isLoopback(settings.tls().host()));
     if (loopback) {
       return Risk.OPEN_ON_LOOPBACK;
     }
     if (!a.allowInsecure()) {
-      throw new SettingsException("refusing to listen on " + settings.host() + " with"
+      throw new SettingsException("refusing to listen on " + settings.http().host() + " with"
           + " auth.mode=none: anyone on that network could read and change every order. Set"
           + " auth.mode=token and give each multi-session a sync_server from 'possync token"
           + " create' (recommended), or auth.mode=odoo-session behind Odoo's reverse proxy, or"

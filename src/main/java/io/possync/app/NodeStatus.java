@@ -94,7 +94,7 @@ final class NodeStatus implements StatusSource {
     return new StatusReport.Node(Version.VALUE, now, startedAt,
         Math.max(0, (now - startedAt) / 1000), bus.heldPolls(), bus.lastId(), heap.getUsed(),
         heap.getMax() < 0 ? Runtime.getRuntime().maxMemory() : heap.getMax(),
-        settings.host() + ":" + posPort.getAsInt(), settings.access().mode());
+        settings.http().host() + ":" + posPort.getAsInt(), settings.access().mode().toString());
   }
 
   private List<StatusReport.Database> databases(long now) {
@@ -178,7 +178,7 @@ final class NodeStatus implements StatusSource {
 
   /** The POS dbnames with an Odoo write-back backend. */
   private List<String> outboxDatabases() {
-    return settings.odooBackends().stream().map(OdooBackend::posDbname).sorted().toList();
+    return settings.odoo().backends().stream().map(OdooBackend::posDbname).sorted().toList();
   }
 
   /**

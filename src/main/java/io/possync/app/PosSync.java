@@ -16,7 +16,6 @@ import io.possync.pipeline.GroupCommitter;
 import io.possync.pipeline.Pipeline;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
-import io.possync.sync.ConflictPolicy;
 import io.possync.sync.MultiSessionRules;
 import io.possync.sync.Terminals;
 import java.io.IOException;
@@ -74,8 +73,8 @@ public final class PosSync implements AutoCloseable {
       OdooClientFactory clients) {
     this.settings = settings;
     Exposure.check(settings);
-    OdooBackends odoo = OdooBackends.resolve(settings.odooBackends(),
-        settings.reconcileEnabled(), env);
+    OdooBackends odoo = OdooBackends.resolve(settings.odoo().backends(),
+        settings.reconcile().enabled(), env);
     // Read before the store is opened: a bad certificate stops the start with nothing to undo.
     ServerCertificate certificate = null;
     if (settings.tls().enabled()) {
@@ -85,8 +84,8 @@ public final class PosSync implements AutoCloseable {
           + " settings are not used'");
     }
     this.clock = clock;
-    this.store = SqliteStore.open(settings.dataDir(), "power".equals(settings.storeSync())
-        ? SqliteStore.SyncPolicy.POWER : SqliteStore.SyncPolicy.PROCESS, settings.storeMaxBytes());
+    this.store = SqliteStore.open(settings.store().dataDir(),
+        SettingsTypes.syncPolicy(settings.store().sync()), settings.store().maxBytes());
     ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = Executors.defaultThreadFactory().newThread(r);
       t.setName("possync-timers");
@@ -98,12 +97,12 @@ public final class PosSync implements AutoCloseable {
     // The parts report to the metrics through listener interfaces of their own (DESIGN: only app
     // knows Micrometer).
     this.metrics = new Metrics(clock);
-    this.bus = new NotificationBus(clock, scheduler, settings.notificationRetention(),
-        settings.notificationBytes(), settings.pollMaxHeld(), metrics);
+    this.bus = new NotificationBus(clock, scheduler, settings.retention().notifications(),
+        settings.retention().notificationBytes(), settings.poll().maxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
-          store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis(),
-              settings.notificationBytes()));
+          store.notificationsSince(clock.millis() - settings.retention().notifications().toMillis(),
+              settings.retention().notificationBytes()));
     } catch (RuntimeException e) {
       metrics.close();
       store.close();
@@ -112,25 +111,25 @@ public final class PosSync implements AutoCloseable {
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
     Terminals terminals = new Terminals();
     MultiSessionRules rules = new MultiSessionRules(terminals, odoo,
-        ConflictPolicy.valueOf(settings.syncConflicts().toUpperCase(java.util.Locale.ROOT)), clock);
+        SettingsTypes.conflictPolicy(settings.sync().conflicts()), clock);
     this.pipeline = new Pipeline(store, bus, committer, rules, terminals, clock,
-        settings.hotBytes(), settings.access().maxLines(), COMMIT_QUEUE, metrics);
-    PollActivity activity = new PollActivity(clock, settings.pollTimeout(),
+        settings.state().hotBytes(), settings.access().maxLines(), COMMIT_QUEUE, metrics);
+    PollActivity activity = new PollActivity(clock, settings.poll().timeout(),
         settings.admin().offlineAfter());
     TrafficHistory traffic = new TrafficHistory(clock);
     this.server = new PosSyncServer(settings, certificate, pipeline, hash -> store
         .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
             t.revokedAt() != null)), activity, traffic, metrics);
-    this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, pipeline, bus, store,
-        committer, activity, traffic, server::port), metrics::scrape);
+    this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, pipeline, bus,
+        store, committer, activity, traffic, server::port), metrics::scrape);
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
-      backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odooConnectTimeout(),
-          settings.odooReplyTimeout())));
+      backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odoo().connectTimeout(),
+          settings.odoo().replyTimeout())));
     }
-    this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outboxRetryMin(),
-        settings.outboxRetryMax(), settings.reconcileDelay(), metrics);
-    metrics.watch(bus, pipeline, store, settings.dataDir(),
+    this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outbox().retryMin(),
+        settings.outbox().retryMax(), settings.reconcile().delay(), metrics);
+    metrics.watch(bus, pipeline, store, settings.store().dataDir(),
         odoo.connections().stream().map(OdooConnection::posDbname).toList());
   }
 
@@ -140,7 +139,8 @@ public final class PosSync implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new IOException("POS listener (http.host, http.port) cannot listen on "
-          + settings.host() + ":" + settings.port() + ": " + StartChecks.explain(e, "--port"), e);
+          + settings.http().host() + ":" + settings.http().port() + ": "
+          + StartChecks.explain(e, "--port"), e);
     }
     try {
       admin.start();
@@ -152,10 +152,11 @@ public final class PosSync implements AutoCloseable {
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
             + " poll_timeout_s={} data_dir={} sync={} last_notification_id={} admin={}:{}"
             + " admin_auth={}",
-        settings.host(), server.port(), settings.tls().enabled() ? settings.tls().host() : "-",
-        settings.tls().enabled() ? server.tlsPort() : "-", settings.pathPrefix(),
-        settings.pollTimeout().toSeconds(), settings.dataDir().toAbsolutePath(),
-        settings.storeSync(), bus.lastId(), settings.admin().host(), admin.port(),
+        settings.http().host(), server.port(),
+        settings.tls().enabled() ? settings.tls().host() : "-",
+        settings.tls().enabled() ? server.tlsPort() : "-", settings.http().pathPrefix(),
+        settings.poll().timeout().toSeconds(), settings.store().dataDir().toAbsolutePath(),
+        settings.store().sync(), bus.lastId(), settings.admin().host(), admin.port(),
         settings.admin().hasToken() ? "token" : "none");
     return this;
   }
@@ -165,9 +166,9 @@ public final class PosSync implements AutoCloseable {
     try {
       long now = clock.millis();
       bus.sweep();
-      pipeline.purgeOldOrders(settings.orderRetention());
-      committer.submit(() -> store.purge(now - settings.notificationRetention().toMillis(),
-          now - settings.orderRetention().toMillis()));
+      pipeline.purgeOldOrders(settings.retention().orders());
+      committer.submit(() -> store.purge(now - settings.retention().notifications().toMillis(),
+          now - settings.retention().orders().toMillis()));
     } catch (RuntimeException e) {
       LOG.error("event=sweep_failed error={}", e.toString(), e);
     }

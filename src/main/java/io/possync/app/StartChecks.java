@@ -101,7 +101,8 @@ final class StartChecks {
   /** The listeners of these settings that have a fixed port (port 0 is always free). */
   static List<Listener> listeners(Settings s) {
     List<Listener> out = new ArrayList<>();
-    out.add(new Listener("POS listener", "http.host, http.port", "--port", s.host(), s.port()));
+    out.add(new Listener("POS listener", "http.host, http.port", "--port", s.http().host(),
+        s.http().port()));
     if (s.tls().enabled()) {
       out.add(new Listener("HTTPS listener", "tls.host, tls.port", "tls.port", s.tls().host(),
           s.tls().port()));

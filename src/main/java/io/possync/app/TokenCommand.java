@@ -1,6 +1,6 @@
 package io.possync.app;
 
-import io.possync.config.AccessSettings;
+import io.possync.config.AuthMode;
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
 import io.possync.http.AccessTokens;
@@ -117,12 +117,12 @@ final class TokenCommand implements Callable<Integer> {
     /** What would keep the printed address from working on a tablet. */
     private List<String> warnings(Settings s) {
       List<String> out = new ArrayList<>();
-      if (!AccessSettings.TOKEN.equals(s.access().mode())) {
+      if (s.access().mode() != AuthMode.TOKEN) {
         out.add("the configuration has auth.mode=" + s.access().mode() + ": the server answers"
             + " /t/... addresses only with auth.mode=token; set it in the configuration"
             + " (or POSSYNC_AUTH_MODE=token) before starting it");
       }
-      String host = s.tls().enabled() ? s.tls().host() : s.host();
+      String host = s.tls().enabled() ? s.tls().host() : s.http().host();
       if (baseUrl == null && isLoopback(host)) {
         out.add("the address above is a loopback address (" + host + "): a"
             + " tablet can never reach it. Give the address the POS browsers use, e.g."
@@ -138,12 +138,12 @@ final class TokenCommand implements Callable<Integer> {
     /** The listener as the configuration names it: the HTTPS one when there is one. */
     private static String base(Settings s) {
       boolean tls = s.tls().enabled();
-      String host = tls ? s.tls().host() : s.host();
+      String host = tls ? s.tls().host() : s.http().host();
       if (host.equals("0.0.0.0") || host.equals("::")) {
         host = UNKNOWN_HOST;
       }
-      return (tls ? "https://" : "//") + host + ":" + (tls ? s.tls().port() : s.port())
-          + s.pathPrefix();
+      return (tls ? "https://" : "//") + host + ":" + (tls ? s.tls().port() : s.http().port())
+          + s.http().pathPrefix();
     }
 
     private static boolean isLoopback(String host) {

@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * Who may use the POS listener and how much (issue "let no one in who doesn't belong").
  *
- * @param mode                  {@code none}, {@code token} or {@code odoo-session}
+ * @param mode                  {@code auth.mode}
  * @param allowInsecure         allow mode {@code none} on a non-loopback address
  * @param allowedDbnames        the only POS dbnames served; empty for any
  * @param odooUrl               for {@code odoo-session}: the Odoo whose sessions are checked
@@ -18,11 +18,6 @@ import java.util.List;
  * @param trustForwarded        take the client address from the proxy's Forwarded /
  *                              X-Forwarded-For header (only behind a proxy that sets it)
  */
-public record AccessSettings(String mode, boolean allowInsecure, List<String> allowedDbnames,
+public record AccessSettings(AuthMode mode, boolean allowInsecure, List<String> allowedDbnames,
     String odooUrl, Duration sessionCache, int maxChannels, int maxHeldPerAddress, int maxLines,
-    int maxRequestsPerSecond, boolean trustForwarded) {
-
-  public static final String NONE = "none";
-  public static final String TOKEN = "token";
-  public static final String ODOO_SESSION = "odoo-session";
-}
+    int maxRequestsPerSecond, boolean trustForwarded) {}

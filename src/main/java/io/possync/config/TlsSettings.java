@@ -12,6 +12,12 @@ package io.possync.config;
 public record TlsSettings(boolean enabled, int port, String host, String keystoreFile,
     String keystorePasswordEnv, String keystorePasswordFile, String certFile, String keyFile) {
 
+  /** Enabled on {@code newPort} (0: one the OS chooses), the certificate settings unchanged. */
+  public TlsSettings withPort(int newPort) {
+    return new TlsSettings(true, newPort, host, keystoreFile, keystorePasswordEnv,
+        keystorePasswordFile, certFile, keyFile);
+  }
+
   /** Whether the certificate comes from a PKCS12 keystore (else from PEM files). */
   public boolean usesKeystore() {
     return !keystoreFile.isEmpty();

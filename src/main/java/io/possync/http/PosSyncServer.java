@@ -59,10 +59,10 @@ public final class PosSyncServer {
       http.addCustomizer(new ForwardedRequestCustomizer());
     }
     connector = new ServerConnector(server, new HttpConnectionFactory(http));
-    connector.setHost(settings.host());
-    connector.setPort(settings.port());
+    connector.setHost(settings.http().host());
+    connector.setPort(settings.http().port());
     // A held poll is silent for up to poll.timeout; the connection must outlive it.
-    long idleTimeout = settings.pollTimeout().toMillis() + 30_000;
+    long idleTimeout = settings.poll().timeout().toMillis() + 30_000;
     connector.setIdleTimeout(idleTimeout);
     connector.setAcceptQueueSize(1024);
     server.addConnector(connector);
@@ -77,18 +77,19 @@ public final class PosSyncServer {
     RequestLimits limits = new RequestLimits(a.maxRequestsPerSecond(), a.maxHeldPerAddress());
     Set<String> dbnames = Set.copyOf(a.allowedDbnames());
     AccessControl access = switch (a.mode()) {
-      case AccessSettings.TOKEN -> new TokenAccess(tokens, dbnames);
-      case AccessSettings.ODOO_SESSION ->
+      case TOKEN -> new TokenAccess(tokens, dbnames);
+      case ODOO_SESSION ->
           new OdooSessionAccess(a.odooUrl(), a.sessionCache(), dbnames);
       default -> new OpenAccess(dbnames);
     };
-    RpcRouter router = new RpcRouter(settings.pathPrefix(), Map.of(
+    RpcRouter router = new RpcRouter(settings.http().pathPrefix(), Map.of(
         UPDATE_PATH, new UpdateRoute(pipeline, traffic),
-        POLL_PATH, new PollRoute(pipeline, settings.pollTimeout(), a.maxChannels(), limits,
+        POLL_PATH, new PollRoute(pipeline, settings.poll().timeout(), a.maxChannels(), limits,
             activity, traffic),
         PING_PATH, new PingRoute(pipeline)),
-        settings.maxBodyBytes(), settings.maxJsonDepth(), access, limits, listener);
-    CorsHandler cors = new CorsHandler(settings.corsAllowedOrigins(), settings.corsMaxAge(), router);
+        settings.http().maxBodyBytes(), settings.http().maxJsonDepth(), access, limits, listener);
+    CorsHandler cors = new CorsHandler(settings.cors().allowedOrigins(), settings.cors().maxAge(),
+        router);
     server.setHandler(cors);
     // Requests Jetty refuses before any handler runs (ambiguous or badly encoded paths, a request
     // line or headers over the limits) get the same envelope and CORS header as ours.

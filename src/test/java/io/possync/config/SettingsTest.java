@@ -25,15 +25,15 @@ class SettingsTest {
     // conf/possync.properties lists every key with its default: loading it changes nothing.
     assertThat(Settings.load(Path.of("conf/possync.properties"), Map.of(), Map.of()))
         .isEqualTo(s);
-    assertThat(s.host()).isEqualTo("127.0.0.1");
-    assertThat(s.port()).isEqualTo(8079);
-    assertThat(s.pollTimeout()).isEqualTo(Duration.ofSeconds(50));
-    assertThat(s.notificationRetention()).isEqualTo(Duration.ofMinutes(10));
-    assertThat(s.orderRetention()).isEqualTo(Duration.ofDays(7));
-    assertThat(s.dataDir()).isEqualTo(Path.of("./data"));
-    assertThat(s.storeSync()).isEqualTo("process");
-    assertThat(s.access().mode()).isEqualTo("none");
-    assertThat(s.odooBackends()).isEmpty();
+    assertThat(s.http().host()).isEqualTo("127.0.0.1");
+    assertThat(s.http().port()).isEqualTo(8079);
+    assertThat(s.poll().timeout()).isEqualTo(Duration.ofSeconds(50));
+    assertThat(s.retention().notifications()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(s.retention().orders()).isEqualTo(Duration.ofDays(7));
+    assertThat(s.store().dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(s.store().sync()).isEqualTo(StoreSync.PROCESS);
+    assertThat(s.access().mode()).isEqualTo(AuthMode.NONE);
+    assertThat(s.odoo().backends()).isEmpty();
     assertThat(Settings.DEFAULTS.keySet()).startsWith("http.host", "http.port",
         "http.path_prefix");
     assertThat(s.tls().enabled()).isFalse();
@@ -52,13 +52,14 @@ class SettingsTest {
 
     Settings s = Settings.load(file, Map.of(), Map.of());
 
-    assertThat(s.host()).isEqualTo("0.0.0.0");
-    assertThat(s.port()).isEqualTo(8080);
-    assertThat(s.pathPrefix()).isEqualTo("/sync");
-    assertThat(s.corsAllowedOrigins())
+    assertThat(s.http().host()).isEqualTo("0.0.0.0");
+    assertThat(s.http().port()).isEqualTo(8080);
+    assertThat(s.http().pathPrefix()).isEqualTo("/sync");
+    assertThat(s.cors().allowedOrigins())
         .containsExactly("https://odoo.example.com", "https://backup.example.com");
-    assertThat(s.orderRetention()).isEqualTo(Duration.ofDays(1));
-    assertThat(s.pollTimeout()).isEqualTo(Duration.ofSeconds(50)); // untouched keys keep defaults
+    assertThat(s.retention().orders()).isEqualTo(Duration.ofDays(1));
+    // Untouched keys keep their defaults.
+    assertThat(s.poll().timeout()).isEqualTo(Duration.ofSeconds(50));
   }
 
   @Test
@@ -68,9 +69,9 @@ class SettingsTest {
     Settings s = Settings.load(file, Map.of("POSSYNC_HTTP_PORT", " 9000 ",
         "POSSYNC_RETENTION_NOTIFICATION_BYTES", "2097152", "PATH", "/usr/bin"), Map.of());
 
-    assertThat(s.port()).isEqualTo(9000);
-    assertThat(s.notificationBytes()).isEqualTo(2_097_152);
-    assertThat(s.pollTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.http().port()).isEqualTo(9000);
+    assertThat(s.retention().notificationBytes()).isEqualTo(2_097_152);
+    assertThat(s.poll().timeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(Settings.envName("retention.notification_bytes"))
         .isEqualTo("POSSYNC_RETENTION_NOTIFICATION_BYTES");
     assertThat(Settings.envName("auth.allow_insecure")).isEqualTo("POSSYNC_AUTH_ALLOW_INSECURE");
@@ -83,9 +84,9 @@ class SettingsTest {
     Settings s = Settings.load(file, Map.of("POSSYNC_HTTP_PORT", "9000"),
         Map.of("http.port", "9100", "poll.timeout", "5"));
 
-    assertThat(s.port()).isEqualTo(9100);
-    assertThat(s.host()).isEqualTo("10.0.0.1");
-    assertThat(s.pollTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.http().port()).isEqualTo(9100);
+    assertThat(s.http().host()).isEqualTo("10.0.0.1");
+    assertThat(s.poll().timeout()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
@@ -129,19 +130,19 @@ class SettingsTest {
         + "retention.orders = 7d\nodoo.reply_timeout = 1h\nstate.hot_bytes = 256MB\n"
         + "retention.notification_bytes = 64 mb\nhttp.max_body_bytes = 8MB\n"
         + "store.max_bytes = 2GB\n"), Map.of(), Map.of());
-    assertThat(units.pollTimeout()).isEqualTo(Duration.ofSeconds(50));
-    assertThat(units.notificationRetention()).isEqualTo(Duration.ofMinutes(10));
-    assertThat(units.orderRetention()).isEqualTo(Duration.ofDays(7));
-    assertThat(units.odooReplyTimeout()).isEqualTo(Duration.ofHours(1));
-    assertThat(units.hotBytes()).isEqualTo(256L << 20);
-    assertThat(units.notificationBytes()).isEqualTo(64L << 20);
-    assertThat(units.maxBodyBytes()).isEqualTo(8 << 20);
-    assertThat(units.storeMaxBytes()).isEqualTo(2L << 30);
+    assertThat(units.poll().timeout()).isEqualTo(Duration.ofSeconds(50));
+    assertThat(units.retention().notifications()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(units.retention().orders()).isEqualTo(Duration.ofDays(7));
+    assertThat(units.odoo().replyTimeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(units.state().hotBytes()).isEqualTo(256L << 20);
+    assertThat(units.retention().notificationBytes()).isEqualTo(64L << 20);
+    assertThat(units.http().maxBodyBytes()).isEqualTo(8 << 20);
+    assertThat(units.store().maxBytes()).isEqualTo(2L << 30);
 
     Settings plain = Settings.load(write("poll.timeout = 50\nstate.hot_bytes = 268435456\n"),
         Map.of(), Map.of());
-    assertThat(plain.pollTimeout()).isEqualTo(units.pollTimeout());
-    assertThat(plain.hotBytes()).isEqualTo(units.hotBytes());
+    assertThat(plain.poll().timeout()).isEqualTo(units.poll().timeout());
+    assertThat(plain.state().hotBytes()).isEqualTo(units.state().hotBytes());
     assertThat(Settings.defaultSettings()).isEqualTo(Settings.load(write(
         "poll.timeout = 50s\nstate.hot_bytes = 256MB\nhttp.max_body_bytes = 8MB\n"
         + "retention.notification_bytes = 64MB\nretention.notifications = 10min\n"
@@ -168,7 +169,7 @@ class SettingsTest {
         .hasMessageStartingWith("cannot read config file " + missing);
   }
 
-  /** Clients rely on Odoo's 100 s of notification history (PROTOCOL.md §6 item 9). */
+  /** Clients rely on Odoo's 100 s of notification history (docs/protocol-decisions.md, D4). */
   @Test
   void notificationRetentionCannotGoBelowOneHundredSeconds() {
     assertThatThrownBy(() -> Settings.load(null, Map.of(),
@@ -179,7 +180,7 @@ class SettingsTest {
 
     Settings atTheFloor = Settings.load(null, Map.of("POSSYNC_RETENTION_NOTIFICATIONS", "100"),
         Map.of());
-    assertThat(atTheFloor.notificationRetention()).isEqualTo(Duration.ofSeconds(100));
+    assertThat(atTheFloor.retention().notifications()).isEqualTo(Duration.ofSeconds(100));
   }
 
   @Test
@@ -188,9 +189,9 @@ class SettingsTest {
 
     Settings moved = s.withPort(0);
 
-    assertThat(moved.port()).isZero();
-    assertThat(moved.pathPrefix()).isEqualTo("/msync");
-    assertThat(moved.withPort(s.port())).isEqualTo(s);
+    assertThat(moved.http().port()).isZero();
+    assertThat(moved.http().pathPrefix()).isEqualTo("/msync");
+    assertThat(moved.withPort(s.http().port())).isEqualTo(s);
   }
 
   /** conf/possync.properties is the reference: every key, each with its default, nothing else. */
@@ -275,7 +276,7 @@ class SettingsTest {
 
     assertThat(anyPort.tls().enabled()).isTrue();
     assertThat(anyPort.tls().port()).isZero();
-    assertThat(anyPort.withTlsPort(0).port()).isEqualTo(pem.port());
+    assertThat(anyPort.withTlsPort(0).http().port()).isEqualTo(pem.http().port());
     assertThatThrownBy(() -> Settings.defaultSettings().withTlsPort(0))
         .isInstanceOf(SettingsException.class).hasMessageStartingWith("tls.port is set");
   }
@@ -310,7 +311,7 @@ class SettingsTest {
 
     Settings s = Settings.load(file, Map.of("POSSYNC_ODOO_SHOP_LOGIN", "bridge"), Map.of());
 
-    assertThat(s.odooBackends()).containsExactly(new OdooBackend("shop",
+    assertThat(s.odoo().backends()).containsExactly(new OdooBackend("shop",
         "https://odoo.example.com", "odoo", "bridge", "SHOP_PW", "", "odoo"));
     Path noPassword = write("""
         odoo.shop.url = https://odoo.example.com

@@ -106,13 +106,13 @@ public final class TestNode implements AutoCloseable {
   /** What a POS would have as {@code sync_server}: scheme, host, port and path prefix. */
   public URI baseUri() {
     return URI.create("http://127.0.0.1:" + node.port()
-        + Settings.load(null, Map.of(), values).pathPrefix());
+        + Settings.load(null, Map.of(), values).http().pathPrefix());
   }
 
   /** {@link #baseUri()} over HTTPS, by the given host name or address (as in the certificate). */
   public URI httpsUri(String host) {
     return URI.create("https://" + host + ":" + node.tlsPort()
-        + Settings.load(null, Map.of(), values).pathPrefix());
+        + Settings.load(null, Map.of(), values).http().pathPrefix());
   }
 
   public int port() {
