@@ -194,17 +194,28 @@ public final class MultiSessionRules {
     LineChanges.flag(data, flagged);
     JsonArray orders = new JsonArray();
     orders.add(entry);
+    JsonObject payload = syncAllPayload(ms, message, orders, t.messageId,
+        new JsonPrimitive(order.uid));
+    return new Outgoing(multiSessionChannel(t), Json.write(payload));
+  }
+
+  /**
+   * A {@code sync_all} message (docs/protocol.md §5.6) listing {@code orders}, addressed to the
+   * device that sent {@code message} (its session and login).
+   */
+  private static JsonObject syncAllPayload(MultiSession ms, JsonObject message, JsonArray orders,
+      long messageId, JsonElement uid) {
     JsonObject payloadData = new JsonObject();
     payloadData.add("orders", orders);
-    payloadData.addProperty("message_ID", t.messageId);
+    payloadData.addProperty("message_ID", messageId);
     payloadData.addProperty("order_ID", ms.orderId);
-    payloadData.addProperty("uid", order.uid);
+    payloadData.add("uid", uid);
     payloadData.add("login_number", orNull(message.get("login_number")));
     payloadData.add("session_id", orNull(message.get("session_id")));
     JsonObject payload = new JsonObject();
     payload.addProperty("action", "sync_all");
     payload.add("data", payloadData);
-    return new Outgoing(multiSessionChannel(t), Json.write(payload));
+    return payload;
   }
 
   /**
@@ -353,16 +364,8 @@ public final class MultiSessionRules {
         }
       }
     }
-    JsonObject payloadData = new JsonObject();
-    payloadData.add("orders", orders);
-    payloadData.addProperty("message_ID", messageId);
-    payloadData.addProperty("order_ID", ms.orderId);
-    payloadData.add("uid", uid);
-    payloadData.add("login_number", orNull(message.get("login_number")));
-    payloadData.add("session_id", orNull(message.get("session_id")));
-    JsonObject payload = new JsonObject();
-    payload.addProperty("action", "sync_all");
-    payload.add("data", payloadData);
+    JsonObject payload = syncAllPayload(ms, message, orders, messageId, uid);
+    JsonObject payloadData = payload.getAsJsonObject("data");
 
     if (Python.truthy(message.get("immediate_rerendering"))) {
       return new Decided(payload, List.of());

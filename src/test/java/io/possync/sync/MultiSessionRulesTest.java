@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The multi-session state machine without sockets (PROTOCOL.md §5, decisions D5–D9): messages go
  * straight into {@link RulesHarness}, outcomes are recorded by a sink, time is a fake clock.
  */
-class SyncServiceTest {
+class MultiSessionRulesTest {
   private static final Duration ORDER_RETENTION = Duration.ofDays(7);
   private static final MultiSessionKey SHOP = new MultiSessionKey("shop", 1);
 
