@@ -94,7 +94,7 @@ class PackageRulesTest {
     noClasses().that().resideOutsideOfPackages("io.possync.http..", "io.possync.app..")
         .should().dependOnClassesThat().resideInAPackage("org.eclipse.jetty..")
         .because("nothing below http sees Jetty types").check(main);
-    noClasses().that().resideOutsideOfPackages("io.possync.store..", "io.possync.app..")
+    noClasses().that().resideOutsideOfPackage("io.possync.store..")
         .should().dependOnClassesThat().resideInAPackage("java.sql..")
         .because("nothing outside store sees SQL").check(main);
     classes().that().resideInAPackage("io.possync.app..")
