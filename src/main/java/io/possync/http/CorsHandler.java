@@ -13,7 +13,7 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * CORS for POS pages on another origin (PROTOCOL.md §2.6–2.7). Jetty's CrossOriginHandler does not
+ * CORS for POS pages on another origin (docs/protocol.md §2.6–2.7). Jetty's CrossOriginHandler does not
  * answer the Private Network Access preflight that Chromium sends when a public POS page calls a
  * sync server on the shop LAN, hence this small handler.
  */

@@ -14,7 +14,7 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's error page, replaced: a request Jetty refuses before any handler runs (an ambiguous or
  * badly encoded path such as {@code %2F}, {@code %2e%2e} or {@code %00}, a request line or
  * headers over the size limits) gets Odoo's JSON-RPC error envelope with
- * {@code Access-Control-Allow-Origin}, like every other answer (PROTOCOL.md §2.4–2.6), instead
+ * {@code Access-Control-Allow-Origin}, like every other answer (docs/protocol.md §2.4–2.6), instead
  * of an HTML page the browser hides behind a CORS failure.
  */
 final class JsonErrorHandler implements Request.Handler {

@@ -16,7 +16,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
-/** Parses a JSON-RPC request body (PROTOCOL.md §2.1) and renders answers and errors (§2.3–2.4). */
+/** Parses a JSON-RPC request body (docs/protocol.md §2.1) and renders answers and errors (§2.3–2.4). */
 final class JsonRpcBody {
   private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
 

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code /longpolling/poll}: Odoo's bus poll (PROTOCOL.md §3.2). A poll with nothing to return is
+ * {@code /longpolling/poll}: Odoo's bus poll (docs/protocol.md §3.2). A poll with nothing to return is
  * parked in the bus without holding a thread; the future completes on publish or timeout.
  */
 final class PollRoute implements Route {

@@ -1,7 +1,7 @@
 package io.possync.http;
 
 /**
- * An error answered in Odoo's JSON-RPC error envelope (PROTOCOL.md §2.4).
+ * An error answered in Odoo's JSON-RPC error envelope (docs/protocol.md §2.4).
  *
  * <p>The client reacts to {@code data.name} (§2.5): any non-empty name that does not start with
  * "NotFound" puts the POS in its offline state and makes it retry; that is what every name here

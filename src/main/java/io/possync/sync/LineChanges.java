@@ -14,7 +14,7 @@ import io.possync.wire.Python;
 
 /**
  * Flags the lines of an update that differ from the stored version with {@code is_changed: true}
- * (PROTOCOL.md §5.11). Clients re-apply quantities and prices only on flagged lines.
+ * (docs/protocol.md §5.11). Clients re-apply quantities and prices only on flagged lines.
  */
 final class LineChanges {
   private static final String IS_CHANGED = "is_changed";

@@ -3,7 +3,7 @@ package io.possync.sync;
 import com.google.gson.JsonObject;
 
 /**
- * The parameters of one {@code /pos_multi_session_sync/update} call (PROTOCOL.md §3.1).
+ * The parameters of one {@code /pos_multi_session_sync/update} call (docs/protocol.md §3.1).
  *
  * @param message the multi-session message; the service takes ownership and may change it
  */

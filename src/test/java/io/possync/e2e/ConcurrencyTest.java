@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * and edits its own orders and fights over a few shared orders, recovering from revision conflicts
  * the way a POS does (sync_all for that uid, then retry with the revision the bus brought). Every
  * terminal long-polls its channel all along. Afterwards the streams and the final state must be
- * exactly what the protocol promises (PROTOCOL.md §5.5–5.8, §6 items 17–19, D1, D3).
+ * exactly what the protocol promises (docs/protocol.md §5.5–5.8, §6 items 17–19, D1, D3).
  */
 class ConcurrencyTest {
   private static final int OWN_ORDERS = 8;

@@ -33,7 +33,7 @@ class DeploymentScenariosTest {
 
   /**
    * {@code sync_server = //host:port/possync} (or a reverse proxy path on the Odoo origin): the POS
-   * appends its routes to it (PROTOCOL.md §1), and only the prefixed routes exist.
+   * appends its routes to it (docs/protocol.md §1), and only the prefixed routes exist.
    */
   @Test
   void terminalsBehindAPathPrefixSyncAndTheBareRoutesAnswer404() throws Exception {

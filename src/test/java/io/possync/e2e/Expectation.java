@@ -20,7 +20,7 @@ sealed interface Expectation {
   }
 
   /**
-   * An error envelope the POS treats exactly like the reference's errors (PROTOCOL.md §2.5):
+   * An error envelope the POS treats exactly like the reference's errors (docs/protocol.md §2.5):
    * HTTP 200, {@code error.code} 200, {@code error.message} "Odoo Server Error" and a
    * {@code data} object whose {@code name} is non-empty and does not start with "NotFound", with
    * {@code message}, {@code arguments} and {@code exception_type}. The Python exception names

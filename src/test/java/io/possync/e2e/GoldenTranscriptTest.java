@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Replays the reference transcript ({@code golden/transcript.jsonl}, recorded from the original
  * Python sync server) against PosSync over real HTTP and checks every answer and every delivered
  * notification, as parsed JSON. Absolute notification ids may differ, their order may not. Where
- * PosSync deliberately differs (PROTOCOL.md decisions D1–D13), {@link PosSyncScript} holds
+ * PosSync deliberately differs (docs/protocol.md decisions D1–D13), {@link PosSyncScript} holds
  * PosSync's documented answer instead.
  */
 class GoldenTranscriptTest {

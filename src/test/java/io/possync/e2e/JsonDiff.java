@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * Compares two parsed JSON trees and lists every difference with its path, so that a failing
  * step says {@code $.result[0].message.data.message_ID: expected 11, got 12} rather than showing
  * two walls of JSON. Numbers compare by value ({@code 7 == 7.0}, as Python's {@code ==} does and
- * PROTOCOL.md §5.11 asks); key order never matters.
+ * docs/protocol.md §5.11 asks); key order never matters.
  */
 final class JsonDiff {
   private JsonDiff() {}

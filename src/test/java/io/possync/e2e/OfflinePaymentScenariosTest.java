@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Orders paid while the terminal had no network (PROTOCOL.md §5.12). */
+/** Orders paid while the terminal had no network (docs/protocol.md §5.12). */
 class OfflinePaymentScenariosTest {
   private Shop shop;
 

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The original module's external multi-browser scenarios ({@code test_sync.py}, PROTOCOL.md §8),
+ * The original module's external multi-browser scenarios ({@code test_sync.py}, docs/protocol.md §8),
  * played by virtual terminals over real HTTP, under the original's conflict policy
  * ({@code sync.conflicts=reject}; {@link OriginalSyncScenariosUnderMergeTest} plays them merging): "admin" is POS 1, "demo" POS 2, each with its own
  * user and POS session, in one multi-session. Each test starts a fresh node, which stands in for

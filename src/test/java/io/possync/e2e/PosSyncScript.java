@@ -14,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * The reference transcript as PosSync must answer it: every exchange with the reference's answer,
- * except where PosSync deliberately differs (the decisions D1–D13 of PROTOCOL.md); there the
+ * except where PosSync deliberately differs (the decisions D1–D13 of docs/protocol.md); there the
  * answer is PosSync's own documented one, and the comment names the decision.
  */
 final class PosSyncScript {
@@ -59,7 +59,7 @@ final class PosSyncScript {
    * D5 changes more than S27's own answer. S27 is a sync_all by POS 1 (user 2) without
    * immediate_rerendering, so PosSync answers {} and publishes the payload (orders [], uid
    * "no-such-order") to every terminal of the multi-session whose last user is user 2: POS 1 and,
-   * since S25, POS 2 (PROTOCOL.md §5.6, §7.13). The reference published nothing. Reference ids 19
+   * since S25, POS 2 (docs/protocol.md §5.6, §7.13). The reference published nothing. Reference ids 19
    * and 20 are S26's broadcast (POS 1, POS 2), 21 and 22 S35's; PosSync's two extra notifications
    * come between, at positions 20.1 and 20.2.
    */
@@ -242,7 +242,7 @@ final class PosSyncScript {
         return answer(ex, result);
       });
       // Not a deviation: the reference's NotFound envelope, HTTP 404. Not compared: the
-      // traceback, and data.context, which PROTOCOL.md §2.4 makes optional (PosSync sends {}).
+      // traceback, and data.context, which docs/protocol.md §2.4 makes optional (PosSync sends {}).
       case "S32" -> new Step(ex, null, delivered -> new Expectation.Answer(ex.status(),
           ex.response(), List.of("error.data.debug", "error.data.context")), null);
       // D5: the reference had nothing for POS 1 after id 19 and answered [] at its timeout;

@@ -272,7 +272,7 @@ final class Shop implements AutoCloseable {
     }
   }
 
-  /** Each message_ID is the previous one plus one (PROTOCOL.md §5.8). */
+  /** Each message_ID is the previous one plus one (docs/protocol.md §5.8). */
   static void assertConsecutive(VirtualTerminal t, List<Long> ids) {
     assertThat(ids).as("message_IDs of %s", t).isNotEmpty().doesNotContainNull();
     for (int i = 1; i < ids.size(); i++) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The POS aborts its held poll whenever its channel list changes and re-polls at once
- * (PROTOCOL.md §2.2). HTTP/1.1 gives the server no signal while it is silent, so an abandoned
+ * (docs/protocol.md §2.2). HTTP/1.1 gives the server no signal while it is silent, so an abandoned
  * poll is released by the next publish on its channels or at its timeout, and never disturbs
  * the client's new poll.
  */

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Malformed requests over real HTTP (PROTOCOL.md §2.4–2.5, D10): each gets Odoo's JSON-RPC error
+ * Malformed requests over real HTTP (docs/protocol.md §2.4–2.5, D10): each gets Odoo's JSON-RPC error
  * envelope with {@code Access-Control-Allow-Origin}, the server keeps serving, and nothing changes:
  * the orders, counters and terminals of a busy multi-session are exactly as before and no
  * notification went out.
@@ -376,7 +376,7 @@ class BadInputTest {
   }
 
   /**
-   * Order payloads are opaque (DESIGN.md "Opaque payloads"): numbers keep their text through the
+   * Order payloads are opaque (docs/architecture.md; docs/protocol.md §5.2): numbers keep their text through the
    * broadcast and sync_all, however big or precise.
    */
   @Test

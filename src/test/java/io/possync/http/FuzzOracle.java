@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decides whether one answer of the fuzzed server is a documented one (PROTOCOL.md §2.3–2.6,
+ * Decides whether one answer of the fuzzed server is a documented one (docs/protocol.md §2.3–2.6,
  * {@code docs/protocol-decisions.md}): a JSON-RPC {@code result} with HTTP 200, or Odoo's error
  * envelope with HTTP 200 or 400/404/405/413 (414/431 when Jetty refuses the request line or
  * headers) with the code equal to the status and an error name the
@@ -205,7 +205,7 @@ final class FuzzOracle {
     switch (req.target()) {
       case FuzzInputs.UPDATE -> {
         // The client dereferences res.action unconditionally (§2.3): always an object, but for
-        // an unknown action, answered 1 like the reference (kept on purpose, PROTOCOL.md).
+        // an unknown action, answered 1 like the reference (kept on purpose, docs/protocol.md).
         if (!result.isJsonObject() && !"1".equals(result.toString())) {
           problems.add("update result is not an object: " + shorten(result));
         }

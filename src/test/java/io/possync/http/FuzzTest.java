@@ -41,7 +41,7 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
 /**
- * A seeded mutation fuzzer against a real node over real HTTP (PROTOCOL.md §2, D10): mutations of
+ * A seeded mutation fuzzer against a real node over real HTTP (docs/protocol.md §2, D10): mutations of
  * the golden transcript's request bodies, odd methods, paths, headers and framing, oversized and
  * random bodies ({@link FuzzInputs}) go to all three POS endpoints from several sockets, then to
  * a node in token mode without a valid token, then to the admin listener. Every answer must be a

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The multi-session state machine without sockets (PROTOCOL.md §5, decisions D5–D9): messages go
+ * The multi-session state machine without sockets (docs/protocol.md §5, decisions D5–D9): messages go
  * straight into {@link RulesHarness}, outcomes are recorded by a sink, time is a fake clock.
  */
 class MultiSessionRulesTest {

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * A slow link on the way back to a terminal: how long each answer takes to reach it after the
  * server has sent it. The reference's test hook {@code phantomtest: slowConnection} made the
- * server commit, publish and only then answer 3 s later (PROTOCOL.md §7.16); PosSync ignores that
+ * server commit, publish and only then answer 3 s later (docs/protocol.md §7.16); PosSync ignores that
  * header (D13), so tests reproduce the same situation on the client side with {@link #update}.
  *
  * @param update delay of answers to {@code /pos_multi_session_sync/update} and the PING

@@ -56,7 +56,7 @@ final class LocalOrder {
   }
 
   /**
-   * {@code Order.export_as_JSON} of Odoo 12 plus pos_multi_session's keys (PROTOCOL.md §5.2).
+   * {@code Order.export_as_JSON} of Odoo 12 plus pos_multi_session's keys (docs/protocol.md §5.2).
    * {@code userId} is the local cashier: Odoo exports who is at this till, not the creator.
    */
   JsonObject export(long userId) {

@@ -1,7 +1,7 @@
 package io.possync.terminal;
 
 /**
- * A failed JSON-RPC call as the POS's {@code ajax.js} reports it (PROTOCOL.md §2.5): either a
+ * A failed JSON-RPC call as the POS's {@code ajax.js} reports it (docs/protocol.md §2.5): either a
  * transport failure ({@code data.type} xhrerror, xhrtimeout, xhrparsererror, xhrabort) or the
  * server's JSON-RPC {@code error} with its {@code data.name}.
  */

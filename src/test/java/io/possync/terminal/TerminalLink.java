@@ -36,7 +36,7 @@ final class TerminalLink {
   TerminalLink(HttpTransport http, ScheduledExecutorService timers, URI syncServer) {
     this.http = http;
     this.timers = timers;
-    this.base = syncServer.toString(); // the POS appends routes verbatim (PROTOCOL.md §1)
+    this.base = syncServer.toString(); // the POS appends routes verbatim (docs/protocol.md §1)
   }
 
   boolean isCut() {
@@ -80,7 +80,7 @@ final class TerminalLink {
       return answer;
     }
     long epoch = cutEpoch.get();
-    // ajax.js: a random id, never checked by the client (PROTOCOL.md §2.1).
+    // ajax.js: a random id, never checked by the client (docs/protocol.md §2.1).
     String body = "{\"jsonrpc\":\"2.0\",\"method\":\"call\",\"params\":" + params + ",\"id\":"
         + ThreadLocalRandom.current().nextInt(1_000_000_000) + "}";
     CompletableFuture<HttpTransport.Reply> exchange;

@@ -5,7 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The client-side delays and timeouts of a virtual terminal. {@link #REAL} has the values of the
- * Odoo 12 POS (PROTOCOL.md §2.2, §2.5, §3.3, §5.12); {@link #fast()} scales them down so that
+ * Odoo 12 POS (docs/protocol.md §2.2, §2.5, §3.3, §5.12); {@link #fast()} scales them down so that
  * reconnection scenarios run in tests within a second.
  *
  * @param loadRetry         pause between failed loading {@code sync_all}s (POS: 2 s)

@@ -39,7 +39,7 @@ import java.util.function.Supplier;
 
 /**
  * A virtual Odoo 12 POS terminal running {@code pos_multi_session}: the client side of
- * PROTOCOL.md §5 over real HTTP, behaving as {@code pos_multi_session.js} and
+ * docs/protocol.md §5 over real HTTP, behaving as {@code pos_multi_session.js} and
  * {@code pos_longpolling} do.
  *
  * <p>Life cycle (§5.13): {@link #start()} sends the loading {@code sync_all} with

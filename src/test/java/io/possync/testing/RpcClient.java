@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A plain JSON-RPC client over real HTTP, sending what a POS browser sends (PROTOCOL.md §2.1–2.2).
+ * A plain JSON-RPC client over real HTTP, sending what a POS browser sends (docs/protocol.md §2.1–2.2).
  */
 public final class RpcClient {
   private static final AtomicLong IDS = new AtomicLong(1);
