@@ -140,4 +140,25 @@ public final class MultiSession {
     purged.clear();
     outbox.clear();
   }
+
+  /**
+   * A higher {@code run_ID} starts a new run: older drafts become unpaid and numbering restarts
+   * at 1. The reference resets the counter only when such drafts existed (§7.8); we always do,
+   * as the main Odoo server does at the same moment (D8).
+   */
+  void applyRunRule(Long newRun, long now) {
+    if (newRun == null || newRun <= runId) {
+      return;
+    }
+    runId = newRun;
+    counterChanged();
+    runStartedAt = now;
+    orderId = 0;
+    for (OrderRecord o : orders.values()) {
+      if (o.state == OrderState.DRAFT && o.runId < newRun) {
+        o.state = OrderState.UNPAID;
+        changed(o);
+      }
+    }
+  }
 }

@@ -123,7 +123,7 @@ class ConflictMergeTest {
   void aBaseNoLongerKeptFallsBackToRevisionError() {
     RulesHarness sync = service(ConflictPolicy.MERGE);
     send(sync, update(1, 1, "a:1"));
-    for (int rev = 1; rev <= MultiSessionRules.KEPT_REVISIONS + 1; rev++) {
+    for (int rev = 1; rev <= OrderUpdates.KEPT_REVISIONS + 1; rev++) {
       send(sync, update(1, rev, "a:" + (rev + 1)));
     }
     drain();
@@ -242,7 +242,7 @@ class ConflictMergeTest {
       assertThat(flagged(entry)).containsExactly("a", "c");
 
       // Later than that, or for an order the sync_all did not list, nothing extra.
-      clock.advance(Duration.ofMillis(MultiSessionRules.SYNC_ALL_IN_FLIGHT_MILLIS));
+      clock.advance(Duration.ofMillis(OrderUpdates.SYNC_ALL_IN_FLIGHT_MILLIS));
       send(sync, update(2, 2, "a:1 c:2"));
       assertThat(drain()).hasSize(2);
     }
