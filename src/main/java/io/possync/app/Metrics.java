@@ -19,19 +19,17 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.possync.bus.BusListener;
 import io.possync.bus.NotificationBus;
 import io.possync.http.RequestListener;
-import io.possync.odoo.OdooFailure;
-import io.possync.odoo.OutboxListener;
+import io.possync.outbox.OutboxListener;
 import io.possync.store.CommitListener;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxState;
 import io.possync.store.Store;
-import io.possync.sync.OutboxEntry;
+import io.possync.outbox.OutboxEntry;
 import io.possync.sync.SyncService;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -263,8 +261,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
   // --- OutboxListener -----------------------------------------------------------------------
 
   @Override
-  public void deliveryFailed(String dbname, OdooFailure.Kind kind) {
-    String k = kind.name().toLowerCase(Locale.ROOT);
+  public void deliveryFailed(String dbname, String k) {
     outboxFailures.computeIfAbsent(dbname + ' ' + k, key -> Counter.builder(
             "possync.outbox.failures")
         .description("Calls to Odoo that failed, by POS dbname and what the failure means")

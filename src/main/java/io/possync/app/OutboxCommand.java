@@ -1,9 +1,9 @@
 package io.possync.app;
 
 import io.possync.store.OutboxAdmin;
-import io.possync.store.OutboxPause;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;

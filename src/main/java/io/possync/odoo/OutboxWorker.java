@@ -1,14 +1,15 @@
 package io.possync.odoo;
 
+import io.possync.outbox.OutboxListener;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.store.GroupCommitter;
-import io.possync.store.OutboxPause;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
 import io.possync.store.Store;
-import io.possync.sync.OutboxEntry;
+import io.possync.outbox.OutboxEntry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -224,7 +226,7 @@ public final class OutboxWorker implements AutoCloseable {
   private boolean failed(int i, OutboxRow row, OdooFailure f) {
     Backend b = backends.get(i);
     String db = b.connection().posDbname();
-    listener.deliveryFailed(db, f.kind());
+    listener.deliveryFailed(db, kindLabel(f));
     switch (f.kind()) {
       case ORDER_REJECTED -> {
         LOG.warn("event=outbox_dead db={} uid={} reason=\"{}\"", db, row.uid(), f.getMessage());
@@ -255,7 +257,7 @@ public final class OutboxWorker implements AutoCloseable {
     try {
       session(i);
     } catch (OdooFailure again) {
-      listener.deliveryFailed(backends.get(i).connection().posDbname(), again.kind());
+      listener.deliveryFailed(backends.get(i).connection().posDbname(), kindLabel(again));
       pause(backends.get(i), again);
       return false;
     }
@@ -295,7 +297,7 @@ public final class OutboxWorker implements AutoCloseable {
           b.connection().posDbname(), row.uid(), row.posReference());
       return finish(row, OutboxState.MISSING, why, null);
     } catch (OdooFailure f) {
-      listener.deliveryFailed(b.connection().posDbname(), f.kind());
+      listener.deliveryFailed(b.connection().posDbname(), kindLabel(f));
       if (f.kind() == OdooFailure.Kind.AUTHENTICATION || f.kind() == OdooFailure.Kind.MISCONFIGURED) {
         sessions[i] = null;
         pause(b, f);
@@ -354,6 +356,10 @@ public final class OutboxWorker implements AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static String kindLabel(OdooFailure f) {
+    return f.kind().name().toLowerCase(Locale.ROOT);
   }
 
   private static Double number(JsonElement e) {

@@ -1,5 +1,8 @@
 package io.possync.store;
 
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

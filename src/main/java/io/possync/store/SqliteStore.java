@@ -1,5 +1,9 @@
 package io.possync.store;
 
+import io.possync.outbox.OutboxWaiting;
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxRow;
 import io.possync.wire.Notification;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionRow;
@@ -7,7 +11,7 @@ import io.possync.sync.MultiSessionSnapshot;
 import io.possync.sync.OrderKey;
 import io.possync.sync.OrderRow;
 import io.possync.sync.OrderState;
-import io.possync.sync.OutboxEntry;
+import io.possync.outbox.OutboxEntry;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;

@@ -1,7 +1,11 @@
 package io.possync.store;
 
+import io.possync.outbox.OutboxWaiting;
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxRow;
 import io.possync.wire.Notification;
-import io.possync.sync.OutboxEntry;
+import io.possync.outbox.OutboxEntry;
 import io.possync.sync.StateChanges;
 import io.possync.sync.StateLoader;
 import java.util.List;

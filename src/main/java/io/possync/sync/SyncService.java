@@ -1,5 +1,7 @@
 package io.possync.sync;
 
+import io.possync.outbox.OutboxPolicy;
+import io.possync.outbox.OutboxEntry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.gson.JsonArray;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.store.OutboxAdmin;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxState;
 import io.possync.testing.Pos;
 import io.possync.testing.RpcClient;
 import io.possync.testing.ServerProcess;

@@ -16,7 +16,7 @@ import com.google.gson.JsonParser;
 import io.possync.app.PosSync;
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
-import io.possync.store.OutboxPause;
+import io.possync.outbox.OutboxPause;
 import io.possync.testing.MutableClock;
 import io.possync.testing.RpcClient;
 import io.possync.testing.TestNode;

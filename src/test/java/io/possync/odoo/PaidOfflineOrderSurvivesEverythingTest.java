@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.possync.store.OutboxAdmin;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
 import io.possync.terminal.OrderEditor;
 import io.possync.terminal.TerminalConfig;
 import io.possync.terminal.TerminalRuntime;

@@ -1,5 +1,7 @@
 package io.possync.sync;
 
+import io.possync.outbox.OutboxPolicy;
+import io.possync.outbox.OutboxEntry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;

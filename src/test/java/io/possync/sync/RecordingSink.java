@@ -1,5 +1,6 @@
 package io.possync.sync;
 
+import io.possync.outbox.OutboxEntry;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.wire.Outgoing;

@@ -1,5 +1,6 @@
 package io.possync.sync;
 
+import io.possync.outbox.OutboxPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
