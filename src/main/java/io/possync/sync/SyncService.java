@@ -1,7 +1,5 @@
 package io.possync.sync;
 
-import io.possync.outbox.OutboxPolicy;
-import io.possync.outbox.OutboxEntry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.gson.JsonArray;
@@ -10,6 +8,8 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxPolicy;
 import io.possync.wire.Channel;
 import static io.possync.sync.Fields.clientRevision;
 import static io.possync.sync.Fields.optionalId;

@@ -1,8 +1,8 @@
 package io.possync.sync;
 
-import io.possync.outbox.OutboxEntry;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.possync.outbox.OutboxEntry;
 import io.possync.wire.Outgoing;
 import java.util.ArrayList;
 import java.util.List;

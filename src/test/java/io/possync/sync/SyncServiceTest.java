@@ -1,6 +1,5 @@
 package io.possync.sync;
 
-import io.possync.outbox.OutboxPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.possync.outbox.OutboxPolicy;
 import io.possync.sync.RecordingSink.Sent;
 import io.possync.testing.MutableClock;
 import java.time.Duration;
