@@ -19,11 +19,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.possync.bus.BusListener;
 import io.possync.bus.NotificationBus;
 import io.possync.http.RequestListener;
-import io.possync.outbox.OutboxListener;
-import io.possync.store.CommitListener;
-import io.possync.outbox.OutboxState;
-import io.possync.store.Store;
 import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxListener;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxStore;
+import io.possync.store.CommitListener;
 import io.possync.sync.SyncService;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -82,7 +82,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
   private volatile Watched watched;
 
   /** The parts the gauges read. */
-  private record Watched(Store store, List<String> dbnames) {}
+  private record Watched(OutboxStore outbox, List<String> dbnames) {}
 
   /**
    * @param clock the clock outbox entries are stamped with (their age is read against it)
@@ -139,7 +139,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
    *
    * @param outboxDbnames the POS dbnames that have an Odoo backend
    */
-  void watch(NotificationBus bus, SyncService sync, Store store, Path dataDir,
+  void watch(NotificationBus bus, SyncService sync, OutboxStore outbox, Path dataDir,
       List<String> outboxDbnames) {
     Gauge.builder("possync.polls.held", bus, NotificationBus::heldPolls)
         .description("Polls parked, waiting for a notification or their timeout")
@@ -147,7 +147,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
     Gauge.builder("possync.multisessions.hot", sync, SyncService::multiSessionCount)
         .description("Multi-sessions held in memory").strongReference(true).register(registry);
     new DiskSpaceMetrics(dataDir.toFile()).bindTo(registry);
-    watched = new Watched(store, List.copyOf(outboxDbnames));
+    watched = new Watched(outbox, List.copyOf(outboxDbnames));
     refreshOutbox();
   }
 
@@ -164,7 +164,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
       return;
     }
     try {
-      Map<String, Map<OutboxState, Integer>> counts = w.store().outboxCounts();
+      Map<String, Map<OutboxState, Integer>> counts = w.outbox().counts();
       Set<String> dbnames = new TreeSet<>(w.dbnames());
       dbnames.addAll(counts.keySet());
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
@@ -179,7 +179,7 @@ public final class Metrics implements RequestListener, BusListener, CommitListen
       long now = clock.millis();
       List<MultiGauge.Row<?>> ages = new ArrayList<>();
       for (String db : w.dbnames()) {
-        double age = w.store().nextPending(db, OutboxEntry.Kind.DELIVER)
+        double age = w.outbox().nextPending(db, OutboxEntry.Kind.DELIVER)
             .map(row -> Math.max(0, now - row.createdAt()) / 1000.0).orElse(0.0);
         ages.add(MultiGauge.Row.of(Tags.of("db", label(db)), age));
       }

@@ -10,9 +10,9 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.possync.outbox.OutboxEntry;
 import io.possync.outbox.OutboxRow;
 import io.possync.outbox.OutboxState;
-import io.possync.outbox.OutboxEntry;
 import io.possync.testing.RpcClient;
 import io.possync.testing.TestNode;
 import java.nio.file.Files;
@@ -139,11 +139,11 @@ class OutboxDeliveryTest {
     payOffline("00011-001-0007", 1.0);
 
     await().atMost(Duration.ofSeconds(5))
-        .until(() -> node.node().store().pause("odoo").isPresent());
+        .until(() -> node.node().outboxStore().pauseOf("odoo").isPresent());
     Thread.sleep(3000); // three more passes of the worker: none may try to log in again
     assertThat(odoo.authenticateCalls()).as("Odoo locks out after 5 failed logins").isEqualTo(1);
     assertThat(odoo.createCalls()).isEmpty();
-    assertThat(node.node().store().pause("odoo").orElseThrow().reason())
+    assertThat(node.node().outboxStore().pauseOf("odoo").orElseThrow().reason())
         .contains("refused the login of possync").doesNotContain("not-the-password");
     assertThat(row("00011-001-0007").state()).isEqualTo(OutboxState.PENDING);
   }
@@ -282,7 +282,7 @@ class OutboxDeliveryTest {
   }
 
   private OutboxRow row(String uid, OutboxEntry.Kind kind) {
-    return node.node().store().outbox("odoo", null, 100).stream()
+    return node.node().outboxStore().list("odoo", null, 100).stream()
         .filter(r -> r.uid().equals(uid) && r.kind() == kind).findFirst().orElse(null);
   }
 

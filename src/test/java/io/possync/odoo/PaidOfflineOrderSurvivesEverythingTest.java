@@ -3,9 +3,9 @@ package io.possync.odoo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.possync.store.OutboxAdmin;
 import io.possync.outbox.OutboxRow;
 import io.possync.outbox.OutboxState;
+import io.possync.store.SqliteOutbox;
 import io.possync.terminal.OrderEditor;
 import io.possync.terminal.TerminalConfig;
 import io.possync.terminal.TerminalRuntime;
@@ -87,7 +87,7 @@ class PaidOfflineOrderSurvivesEverythingTest {
   }
 
   private static Optional<OutboxRow> entry(Path dataDir, String uid) {
-    try (OutboxAdmin admin = OutboxAdmin.open(dataDir)) {
+    try (SqliteOutbox admin = SqliteOutbox.open(dataDir)) {
       return admin.list(OdooStub.DB, null, 100).stream().filter(r -> r.uid().equals(uid))
           .findFirst();
     }
