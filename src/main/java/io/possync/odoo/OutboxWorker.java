@@ -50,7 +50,7 @@ public final class OutboxWorker implements AutoCloseable {
   /** What a successful login gave us; dropped when Odoo refuses the credentials later. */
   private record Session(OdooVersion version, int uid) {}
 
-  /** Time between passes (from the end of one to the start of the next). */
+  /** Time between passes. */
   static final Duration PASS_INTERVAL = Duration.ofSeconds(1);
 
   private final OutboxStore store;
@@ -66,7 +66,7 @@ public final class OutboxWorker implements AutoCloseable {
   /** One pass at a time, so an order is never sent by two passes at once. */
   private final ReentrantLock passLock = new ReentrantLock();
   private final List<Scheduler.Scheduled> scheduled = new ArrayList<>();
-  /** After a pass failed as a whole, the next is skipped: one error every two seconds, not one. */
+  /** After a pass failed as a whole the next is skipped: a lasting failure logs every 2 s. */
   private boolean restAfterFailure;
   private volatile boolean running = true;
 
@@ -214,7 +214,7 @@ public final class OutboxWorker implements AutoCloseable {
 
   /**
    * Looks the order up by name: empty if Odoo has none; true (finished) if it has this order or a
-   * different one of the same name — the latter is an alert, never a silent skip (§2.7).
+   * different one of the same name — the latter is an alert, never a silent skip (docs/odoo.md).
    */
   private Optional<Boolean> lookUp(Backend b, Session s, OutboxRow row, JsonObject paid)
       throws OdooFailure {
@@ -241,7 +241,7 @@ public final class OutboxWorker implements AutoCloseable {
 
   /**
    * Same order: same total, and same session — or a rescue session, where Odoo books orders of a
-   * session closed meanwhile (ODOO-BACKEND §4.3).
+   * session closed meanwhile.
    */
   static boolean sameOrder(FoundOrder found, JsonObject data) {
     if (found.amountTotal() != null && number(data.get("amount_total")) != null

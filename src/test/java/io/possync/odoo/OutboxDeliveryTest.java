@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The outbox against a stand-in Odoo: a terminal hands PosSync an order paid offline and PosSync
- * writes it to Odoo once in effect, whatever Odoo does meanwhile (ODOO-BACKEND §2.7, §5).
+ * writes it to Odoo once in effect, whatever Odoo does meanwhile (docs/odoo.md, "What happens to each order").
  */
 class OutboxDeliveryTest {
   private static final String UPDATE = "/pos_multi_session_sync/update";
@@ -243,7 +243,7 @@ class OutboxDeliveryTest {
     return TestNode.start(settings);
   }
 
-  /** A terminal of the multi-session finalizes an order it paid offline (§5.12). */
+  /** A terminal of the multi-session finalizes an order it paid offline. */
   private void payOffline(String uid, double total) throws Exception {
     JsonObject data = JsonParser.parseString("""
         {"name":"Order %1$s","amount_paid":%2$s,"amount_total":%2$s,"amount_tax":0,
