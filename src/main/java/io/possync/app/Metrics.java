@@ -19,22 +19,21 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.possync.bus.BusListener;
 import io.possync.bus.NotificationBus;
 import io.possync.http.RequestListener;
+import io.possync.odoo.OdooFailure;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxListener;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxStore;
 import io.possync.pipeline.CommitListener;
 import io.possync.pipeline.DecisionListener;
 import io.possync.pipeline.Pipeline;
 import io.possync.sync.Action;
 import io.possync.sync.Verdict;
-import io.possync.odoo.OdooFailure;
-import io.possync.odoo.OutboxListener;
-import io.possync.store.OutboxState;
-import io.possync.store.Store;
-import io.possync.sync.OutboxEntry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -85,7 +84,7 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
   private volatile Watched watched;
 
   /** The parts the gauges read. */
-  private record Watched(Store store, List<String> dbnames) {}
+  private record Watched(OutboxStore outbox, List<String> dbnames) {}
 
   /**
    * @param clock the clock outbox entries are stamped with (their age is read against it)
@@ -142,7 +141,7 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
    *
    * @param outboxDbnames the POS dbnames that have an Odoo backend
    */
-  void watch(NotificationBus bus, Pipeline pipeline, Store store, Path dataDir,
+  void watch(NotificationBus bus, Pipeline pipeline, OutboxStore outbox, Path dataDir,
       List<String> outboxDbnames) {
     Gauge.builder("possync.polls.held", bus, NotificationBus::heldPolls)
         .description("Polls parked, waiting for a notification or their timeout")
@@ -150,7 +149,7 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
     Gauge.builder("possync.multisessions.hot", pipeline, Pipeline::multiSessionCount)
         .description("Multi-sessions held in memory").strongReference(true).register(registry);
     new DiskSpaceMetrics(dataDir.toFile()).bindTo(registry);
-    watched = new Watched(store, List.copyOf(outboxDbnames));
+    watched = new Watched(outbox, List.copyOf(outboxDbnames));
     refreshOutbox();
   }
 
@@ -167,7 +166,7 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
       return;
     }
     try {
-      Map<String, Map<OutboxState, Integer>> counts = w.store().outboxCounts();
+      Map<String, Map<OutboxState, Integer>> counts = w.outbox().counts();
       Set<String> dbnames = new TreeSet<>(w.dbnames());
       dbnames.addAll(counts.keySet());
       List<MultiGauge.Row<?>> rows = new ArrayList<>();
@@ -182,7 +181,7 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
       long now = clock.millis();
       List<MultiGauge.Row<?>> ages = new ArrayList<>();
       for (String db : w.dbnames()) {
-        double age = w.store().nextPending(db, OutboxEntry.Kind.DELIVER)
+        double age = w.outbox().nextPending(db, OutboxEntry.Kind.DELIVER)
             .map(row -> Math.max(0, now - row.createdAt()) / 1000.0).orElse(0.0);
         ages.add(MultiGauge.Row.of(Tags.of("db", label(db)), age));
       }
@@ -261,8 +260,7 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
   // --- OutboxListener -----------------------------------------------------------------------
 
   @Override
-  public void deliveryFailed(String dbname, OdooFailure.Kind kind) {
-    String k = kind.name().toLowerCase(Locale.ROOT);
+  public void deliveryFailed(String dbname, String k) {
     outboxFailures.computeIfAbsent(dbname + ' ' + k, key -> Counter.builder(
             "possync.outbox.failures")
         .description("Calls to Odoo that failed, by POS dbname and what the failure means")

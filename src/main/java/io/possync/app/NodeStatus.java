@@ -8,10 +8,11 @@ import io.possync.http.Readiness;
 import io.possync.http.StatusReport;
 import io.possync.http.StatusSource;
 import io.possync.http.TrafficHistory;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxStore;
 import io.possync.pipeline.GroupCommitter;
 import io.possync.pipeline.Pipeline;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
 import io.possync.store.Store;
 import io.possync.store.TerminalName;
 import io.possync.sync.MultiSessionOverview;
@@ -58,6 +59,7 @@ final class NodeStatus implements StatusSource {
   private final Pipeline pipeline;
   private final NotificationBus bus;
   private final Store store;
+  private final OutboxStore outboxStore;
   private final GroupCommitter committer;
   private final PollActivity activity;
   private final TrafficHistory traffic;
@@ -65,14 +67,15 @@ final class NodeStatus implements StatusSource {
 
   /** @param posPort the port the POS listener actually bound */
   NodeStatus(Settings settings, Clock clock, Pipeline pipeline, NotificationBus bus, Store store,
-      GroupCommitter committer, PollActivity activity, TrafficHistory traffic,
-      IntSupplier posPort) {
+      OutboxStore outboxStore, GroupCommitter committer, PollActivity activity,
+      TrafficHistory traffic, IntSupplier posPort) {
     this.settings = settings;
     this.clock = clock;
     this.startedAt = clock.millis();
     this.pipeline = pipeline;
     this.bus = bus;
     this.store = store;
+    this.outboxStore = outboxStore;
     this.committer = committer;
     this.activity = activity;
     this.traffic = traffic;
@@ -148,7 +151,7 @@ final class NodeStatus implements StatusSource {
 
   private StatusReport.Outbox outbox() {
     Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
-    store.outboxCounts().forEach((db, byState) -> {
+    outboxStore.counts().forEach((db, byState) -> {
       Map<String, Integer> named = new LinkedHashMap<>();
       for (OutboxState s : OutboxState.values()) {
         Integer n = byState.get(s);
@@ -159,17 +162,17 @@ final class NodeStatus implements StatusSource {
       counts.put(db, named);
     });
     List<StatusReport.OutboxItem> recent = new ArrayList<>();
-    for (OutboxRow r : store.outbox(null, null, RECENT_OUTBOX)) {
+    for (OutboxRow r : outboxStore.list(null, null, RECENT_OUTBOX)) {
       recent.add(CliJson.item(r));
     }
     Set<String> dbnames = new TreeSet<>(outboxDatabases());
     dbnames.addAll(counts.keySet());
     List<StatusReport.Pause> paused = new ArrayList<>();
     for (String db : dbnames) {
-      store.pause(db).ifPresent(p -> paused.add(
+      outboxStore.pauseOf(db).ifPresent(p -> paused.add(
           new StatusReport.Pause(db, p.reason(), p.since())));
     }
-    List<StatusReport.Waiting> waiting = store.outboxWaiting().stream()
+    List<StatusReport.Waiting> waiting = outboxStore.waiting().stream()
         .map(w -> new StatusReport.Waiting(w.dbname(), w.paidOrders(), w.oldestCreatedAt(),
             w.nextAttemptAt(), w.attempts(), w.lastError()))
         .toList();
@@ -191,7 +194,7 @@ final class NodeStatus implements StatusSource {
     List<Readiness.OutboxDatabase> outbox = new ArrayList<>();
     try {
       for (String db : outboxDatabases()) {
-        outbox.add(store.pause(db)
+        outbox.add(outboxStore.pauseOf(db)
             .map(p -> new Readiness.OutboxDatabase(db, true, p.reason(), p.since()))
             .orElse(new Readiness.OutboxDatabase(db, false, null, null)));
       }

@@ -3,7 +3,7 @@ package io.possync.app;
 import io.possync.config.OdooBackend;
 import io.possync.config.SettingsException;
 import io.possync.odoo.OdooConnection;
-import io.possync.sync.OutboxPolicy;
+import io.possync.outbox.OutboxPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

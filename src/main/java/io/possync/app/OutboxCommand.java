@@ -1,9 +1,10 @@
 package io.possync.app;
 
-import io.possync.store.OutboxAdmin;
-import io.possync.store.OutboxPause;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxStore;
+import io.possync.store.SqliteOutbox;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
@@ -34,9 +35,13 @@ final class OutboxCommand implements Callable<Integer> {
     return new ListEntries().run(this);
   }
 
-  /** Runs {@code action} on the outbox of the configured data directory. */
-  int with(java.util.function.ToIntFunction<OutboxAdmin> action) {
-    return where.with(OutboxAdmin::open, action, err);
+  /**
+   * Runs {@code action} on the outbox of the configured data directory. Its writes go straight
+   * to the database beside the running server (SQLite's locking keeps both consistent) and are
+   * done when they return.
+   */
+  int with(java.util.function.ToIntFunction<OutboxStore> action) {
+    return where.with(SqliteOutbox::open, action::applyAsInt, err);
   }
 
   /** {@code possync outbox list}. */
@@ -117,7 +122,7 @@ final class OutboxCommand implements Callable<Integer> {
       }
       return parent.with(admin -> {
         long now = System.currentTimeMillis();
-        int n = id != null ? admin.retry(id, now) : admin.retryDead(db, now);
+        int n = (id != null ? admin.retry(id, now) : admin.retryDead(db, now)).join();
         parent.out.println(n + " entr" + (n == 1 ? "y" : "ies") + " will be tried again");
         return n > 0 ? 0 : 1;
       });
@@ -137,7 +142,7 @@ final class OutboxCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return parent.with(admin -> {
-        int n = admin.drop(id, System.currentTimeMillis());
+        int n = admin.drop(id, System.currentTimeMillis()).join();
         parent.out.println(n == 1 ? "entry " + id + " dropped" : "no such open entry: " + id);
         return n == 1 ? 0 : 1;
       });
@@ -158,7 +163,7 @@ final class OutboxCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return parent.with(admin -> {
-        int n = admin.resume(db);
+        int n = admin.resume(db).join();
         parent.out.println(n == 1 ? "outbox of " + db + " resumed" : db + " was not paused");
         return n == 1 ? 0 : 1;
       });

@@ -12,12 +12,14 @@ import io.possync.odoo.OdooClientFactory;
 import io.possync.odoo.OdooConnection;
 import io.possync.odoo.OutboxWorker;
 import io.possync.odoo.XmlRpcOdooClient;
+import io.possync.outbox.OutboxStore;
 import io.possync.pipeline.GroupCommitter;
 import io.possync.pipeline.Pipeline;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
 import io.possync.sync.MultiSessionRules;
 import io.possync.sync.Terminals;
+import io.possync.time.SystemScheduler;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -44,12 +46,14 @@ public final class PosSync implements AutoCloseable {
   private final Settings settings;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
-  private final Store store;
+  private final SqliteStore store;
   private final NotificationBus bus;
   private final GroupCommitter committer;
   private final Pipeline pipeline;
   private final PosSyncServer server;
   private final AdminServer admin;
+  private final OutboxStore outboxStore;
+  private final SystemScheduler outboxTimer;
   private final OutboxWorker outbox;
   private final Metrics metrics;
 
@@ -109,6 +113,7 @@ public final class PosSync implements AutoCloseable {
       throw e;
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
+    this.outboxStore = new OutboxStoreOnWriter(store.outbox(), committer);
     Terminals terminals = new Terminals();
     MultiSessionRules rules = new MultiSessionRules(terminals, odoo,
         SettingsTypes.conflictPolicy(settings.sync().conflicts()), clock);
@@ -118,18 +123,21 @@ public final class PosSync implements AutoCloseable {
         settings.admin().offlineAfter());
     TrafficHistory traffic = new TrafficHistory(clock);
     this.server = new PosSyncServer(settings, certificate, pipeline, hash -> store
-        .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
+        .tokens().token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
             t.revokedAt() != null)), activity, traffic, metrics);
     this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, pipeline, bus,
-        store, committer, activity, traffic, server::port), metrics::scrape);
+        store, outboxStore, committer, activity, traffic, server::port), metrics::scrape);
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
       backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odoo().connectTimeout(),
           settings.odoo().replyTimeout())));
     }
-    this.outbox = new OutboxWorker(store, committer, clock, backends, settings.outbox().retryMin(),
+    // Its own timer thread: a pass waits on Odoo for up to the reply timeout, and must not hold
+    // up the bus's timers meanwhile.
+    this.outboxTimer = new SystemScheduler(clock, "possync-outbox");
+    this.outbox = new OutboxWorker(outboxStore, outboxTimer, backends, settings.outbox().retryMin(),
         settings.outbox().retryMax(), settings.reconcile().delay(), metrics);
-    metrics.watch(bus, pipeline, store, settings.store().dataDir(),
+    metrics.watch(bus, pipeline, outboxStore, settings.store().dataDir(),
         odoo.connections().stream().map(OdooConnection::posDbname).toList());
   }
 
@@ -205,6 +213,11 @@ public final class PosSync implements AutoCloseable {
     return store;
   }
 
+  /** The outbox as the worker sees it (writes run on the store's writer), for tests. */
+  public OutboxStore outboxStore() {
+    return outboxStore;
+  }
+
   /** The node's meters; {@code metrics()::scrape} serves them in the Prometheus text format. */
   public Metrics metrics() {
     return metrics;
@@ -230,6 +243,7 @@ public final class PosSync implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("event=admin_stop_failed error={}", e.toString());
       }
+      outboxTimer.close(); // interrupts a pass waiting on Odoo
       outbox.close();
       scheduler.shutdownNow();
       committer.close();

@@ -3,31 +3,41 @@ package io.possync.odoo;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.pipeline.GroupCommitter;
-import io.possync.store.OutboxPause;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
-import io.possync.store.Store;
-import io.possync.sync.OutboxEntry;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxListener;
+import io.possync.outbox.OutboxPause;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
+import io.possync.outbox.OutboxStore;
+import io.possync.time.Scheduler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Drains the outbox into Odoo in the background: per database, paid-offline orders one at a time
  * in the order they were accepted, each delivered exactly once in effect; and, when enabled,
- * reconciliation of orders finalized online. Every write goes through the store's single writer.
+ * reconciliation of orders finalized online. Every write goes through the {@link OutboxStore},
+ * which in the server runs it on the store's single writer.
+ *
+ * <p>The worker has no thread of its own: it runs a pass every second on the scheduler it is
+ * given, which must not be the bus's timer thread (a pass waits on Odoo for as long as the reply
+ * timeout). Tests run passes with {@link #runOnce} or by moving a manual scheduler's time.
  */
 public final class OutboxWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxWorker.class);
@@ -40,72 +50,86 @@ public final class OutboxWorker implements AutoCloseable {
   /** What a successful login gave us; dropped when Odoo refuses the credentials later. */
   private record Session(OdooVersion version, int uid) {}
 
-  private final Store store;
-  private final GroupCommitter writer;
+  /** Time between passes. */
+  static final Duration PASS_INTERVAL = Duration.ofSeconds(1);
+
+  private final OutboxStore store;
+  private final Scheduler scheduler;
   private final Clock clock;
   private final List<Backend> backends;
   private final Duration retryMin;
   private final Duration retryMax;
   private final Duration reconcileDelay;
   private final OutboxListener listener;
+  /** Per backend; used by passes only, under {@link #passLock}. */
   private final Session[] sessions;
-  private final Thread thread;
+  /** One pass at a time, so an order is never sent by two passes at once. */
+  private final ReentrantLock passLock = new ReentrantLock();
+  private final List<Scheduler.Scheduled> scheduled = new ArrayList<>();
+  /** After a pass failed as a whole the next is skipped: a lasting failure logs every 2 s. */
+  private boolean restAfterFailure;
   private volatile boolean running = true;
 
   /**
    * @param reconcileDelay how long after finalization an online order must be in Odoo
    */
-  public OutboxWorker(Store store, GroupCommitter writer, Clock clock, List<Backend> backends,
+  public OutboxWorker(OutboxStore store, Scheduler scheduler, List<Backend> backends,
       Duration retryMin, Duration retryMax, Duration reconcileDelay) {
-    this(store, writer, clock, backends, retryMin, retryMax, reconcileDelay, OutboxListener.NONE);
+    this(store, scheduler, backends, retryMin, retryMax, reconcileDelay, OutboxListener.NONE);
   }
 
   /**
    * @param listener told of every failed call to Odoo
    */
-  public OutboxWorker(Store store, GroupCommitter writer, Clock clock, List<Backend> backends,
+  public OutboxWorker(OutboxStore store, Scheduler scheduler, List<Backend> backends,
       Duration retryMin, Duration retryMax, Duration reconcileDelay, OutboxListener listener) {
     this.listener = listener;
     this.store = store;
-    this.writer = writer;
-    this.clock = clock;
+    this.scheduler = scheduler;
+    this.clock = scheduler.clock();
     this.backends = List.copyOf(backends);
     this.retryMin = retryMin;
     this.retryMax = retryMax;
     this.reconcileDelay = reconcileDelay;
     this.sessions = new Session[backends.size()];
-    this.thread = new Thread(this::loop, "possync-outbox");
-    this.thread.setDaemon(true);
   }
 
-  /** Lifts pauses whose credentials were changed since, then starts draining. */
+  /**
+   * Lifts pauses whose credentials were changed since, then starts draining: a first pass at
+   * once, then one every {@link #PASS_INTERVAL}.
+   */
   public OutboxWorker start() {
     for (Backend b : backends) {
-      store.pause(b.connection().posDbname()).ifPresent(p -> {
+      store.pauseOf(b.connection().posDbname()).ifPresent(p -> {
         if (!p.credentials().equals(fingerprint(b.connection()))) {
-          write(() -> store.setPause(b.connection().posDbname(), null));
+          write(store.resume(b.connection().posDbname()));
           LOG.info("event=outbox_resumed db={} reason=credentials_changed",
               b.connection().posDbname());
         }
       });
     }
     if (!backends.isEmpty()) {
-      thread.start();
+      synchronized (scheduled) {
+        scheduled.add(scheduler.schedule(Duration.ZERO, this::scheduledPass));
+        scheduled.add(scheduler.every(PASS_INTERVAL, this::scheduledPass));
+      }
     }
     return this;
   }
 
-  private void loop() {
-    while (running) {
-      try {
-        runOnce();
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
+  private void scheduledPass() {
+    passLock.lock(); // a pass under way (a test's runOnce) finishes first
+    try {
+      if (restAfterFailure) {
+        restAfterFailure = false;
         return;
-      } catch (RuntimeException e) {
-        LOG.error("event=outbox_loop_error error={}", e.toString(), e);
-        sleepQuietly();
       }
+      pass();
+    } catch (RuntimeException e) {
+      restAfterFailure = true;
+      LOG.error("event=outbox_loop_error error={}", e.toString(), e);
+    } finally {
+      passLock.unlock();
     }
   }
 
@@ -114,12 +138,21 @@ public final class OutboxWorker implements AutoCloseable {
    * reconcile what is due. Returns the number of entries finished (done, dead or missing). One
    * pass at a time, so an order is never sent by two passes at once.
    */
-  public synchronized int runOnce() {
+  public int runOnce() {
+    passLock.lock();
+    try {
+      return pass();
+    } finally {
+      passLock.unlock();
+    }
+  }
+
+  private int pass() {
     int finished = 0;
     for (int i = 0; i < backends.size() && running; i++) {
       Backend b = backends.get(i);
       String db = b.connection().posDbname();
-      if (store.pause(db).isPresent()) {
+      if (store.pauseOf(db).isPresent()) {
         continue;
       }
       Optional<OutboxRow> next;
@@ -181,7 +214,7 @@ public final class OutboxWorker implements AutoCloseable {
 
   /**
    * Looks the order up by name: empty if Odoo has none; true (finished) if it has this order or a
-   * different one of the same name — the latter is an alert, never a silent skip (§2.7).
+   * different one of the same name — the latter is an alert, never a silent skip (docs/odoo.md).
    */
   private Optional<Boolean> lookUp(Backend b, Session s, OutboxRow row, JsonObject paid)
       throws OdooFailure {
@@ -208,7 +241,7 @@ public final class OutboxWorker implements AutoCloseable {
 
   /**
    * Same order: same total, and same session — or a rescue session, where Odoo books orders of a
-   * session closed meanwhile (ODOO-BACKEND §4.3).
+   * session closed meanwhile.
    */
   static boolean sameOrder(FoundOrder found, JsonObject data) {
     if (found.amountTotal() != null && number(data.get("amount_total")) != null
@@ -224,7 +257,7 @@ public final class OutboxWorker implements AutoCloseable {
   private boolean failed(int i, OutboxRow row, OdooFailure f) {
     Backend b = backends.get(i);
     String db = b.connection().posDbname();
-    listener.deliveryFailed(db, f.kind());
+    listener.deliveryFailed(db, kindLabel(f));
     switch (f.kind()) {
       case ORDER_REJECTED -> {
         LOG.warn("event=outbox_dead db={} uid={} reason=\"{}\"", db, row.uid(), f.getMessage());
@@ -244,7 +277,7 @@ public final class OutboxWorker implements AutoCloseable {
         long wait = backoff(attempts);
         LOG.info("event=outbox_retry db={} uid={} attempts={} in_s={} reason=\"{}\"", db,
             row.uid(), attempts, wait / 1000, f.getMessage());
-        write(() -> store.updateOutbox(row.id(), OutboxState.PENDING, attempts,
+        write(store.recordAttempt(row.id(), OutboxState.PENDING, attempts,
             clock.millis() + wait, f.getMessage(), null, clock.millis()));
         return false;
       }
@@ -255,7 +288,7 @@ public final class OutboxWorker implements AutoCloseable {
     try {
       session(i);
     } catch (OdooFailure again) {
-      listener.deliveryFailed(backends.get(i).connection().posDbname(), again.kind());
+      listener.deliveryFailed(backends.get(i).connection().posDbname(), kindLabel(again));
       pause(backends.get(i), again);
       return false;
     }
@@ -270,8 +303,7 @@ public final class OutboxWorker implements AutoCloseable {
         + b.connection().name() + ".* settings, then restart or run 'possync outbox resume --db "
         + db + "'";
     LOG.error("event=outbox_paused db={} reason=\"{}\"", db, reason);
-    write(() -> store.setPause(db, new OutboxPause(db, reason, fingerprint(b.connection()),
-        clock.millis())));
+    write(store.pause(new OutboxPause(db, reason, fingerprint(b.connection()), clock.millis())));
   }
 
   // --- reconciliation ---------------------------------------------------------------------
@@ -295,14 +327,14 @@ public final class OutboxWorker implements AutoCloseable {
           b.connection().posDbname(), row.uid(), row.posReference());
       return finish(row, OutboxState.MISSING, why, null);
     } catch (OdooFailure f) {
-      listener.deliveryFailed(b.connection().posDbname(), f.kind());
+      listener.deliveryFailed(b.connection().posDbname(), kindLabel(f));
       if (f.kind() == OdooFailure.Kind.AUTHENTICATION || f.kind() == OdooFailure.Kind.MISCONFIGURED) {
         sessions[i] = null;
         pause(b, f);
         return false;
       }
       int attempts = row.attempts() + 1;
-      write(() -> store.updateOutbox(row.id(), OutboxState.PENDING, attempts,
+      write(store.recordAttempt(row.id(), OutboxState.PENDING, attempts,
           clock.millis() + backoff(attempts), f.getMessage(), null, clock.millis()));
       return false;
     }
@@ -321,7 +353,7 @@ public final class OutboxWorker implements AutoCloseable {
   }
 
   private boolean finish(OutboxRow row, OutboxState state, String error, Integer odooId) {
-    write(() -> store.updateOutbox(row.id(), state, row.attempts() + 1, row.nextAttemptAt(),
+    write(store.recordAttempt(row.id(), state, row.attempts() + 1, row.nextAttemptAt(),
         error, odooId, clock.millis()));
     return true;
   }
@@ -333,9 +365,10 @@ public final class OutboxWorker implements AutoCloseable {
     return (long) (capped * (0.5 + ThreadLocalRandom.current().nextDouble()));
   }
 
-  private void write(Runnable task) {
+  /** Waits for a write: what a pass does next depends on it. */
+  private static void write(CompletableFuture<?> written) {
     try {
-      writer.submit(task).get(30, TimeUnit.SECONDS);
+      written.get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while writing the outbox", e);
@@ -356,6 +389,10 @@ public final class OutboxWorker implements AutoCloseable {
     }
   }
 
+  private static String kindLabel(OdooFailure f) {
+    return f.kind().name().toLowerCase(Locale.ROOT);
+  }
+
   private static Double number(JsonElement e) {
     try {
       return e == null || !e.isJsonPrimitive() ? null : e.getAsDouble();
@@ -364,20 +401,21 @@ public final class OutboxWorker implements AutoCloseable {
     }
   }
 
-  private static void sleepQuietly() {
-    try {
-      Thread.sleep(1000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
+  /**
+   * Stops the passes. A pass under way stops after its current step; this waits up to five
+   * seconds for it, so that it does not write to a store being closed.
+   */
   @Override
   public void close() {
     running = false;
-    thread.interrupt();
+    synchronized (scheduled) {
+      scheduled.forEach(Scheduler.Scheduled::cancel);
+      scheduled.clear();
+    }
     try {
-      thread.join(5000);
+      if (passLock.tryLock(5, TimeUnit.SECONDS)) {
+        passLock.unlock();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -2,9 +2,7 @@ package io.possync.store;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 
 /**
  * A consistent copy of the database while the server runs: SQLite's {@code VACUUM INTO} reads one
@@ -22,12 +20,13 @@ public final class Backup {
     if (Files.exists(target)) {
       throw new StoreException(target + " exists already; choose a new file name");
     }
-    try (Connection c = OutboxAdmin.openDirect(dataDir);
-        PreparedStatement p = c.prepareStatement("VACUUM INTO ?")) {
-      p.setString(1, target.toAbsolutePath().toString());
-      p.execute();
-    } catch (SQLException e) {
-      throw new StoreException("backup to " + target + " failed: " + e.getMessage(), e);
+    try (SqliteDatabase db = SqliteDatabase.openBeside(dataDir)) {
+      db.read("backup to " + target + " failed", c -> {
+        try (PreparedStatement p = c.prepareStatement("VACUUM INTO ?")) {
+          p.setString(1, target.toAbsolutePath().toString());
+          return p.execute();
+        }
+      });
     }
   }
 }

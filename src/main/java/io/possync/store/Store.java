@@ -1,19 +1,19 @@
 package io.possync.store;
 
 import io.possync.wire.Notification;
-import io.possync.sync.OutboxEntry;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionSnapshot;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
  * Durable home of multi-sessions, terminals, orders and retained notifications. One writer thread
- * calls {@link #commit}; loads may come from any thread.
+ * calls {@link #commit}; loads may come from any thread. The outbox and the access tokens live in
+ * the same database but are reached apart: {@link SqliteStore#outbox} (an
+ * {@link io.possync.outbox.OutboxStore}) and {@link SqliteStore#tokens}.
  */
 public interface Store extends AutoCloseable {
 
@@ -41,33 +41,11 @@ public interface Store extends AutoCloseable {
   void commit(List<StateChanges> changes, List<Notification> notifications, long lastNotificationId,
       long now);
 
-  /** The oldest entry of this database and kind still pending, if any. */
-  Optional<OutboxRow> nextPending(String dbname, OutboxEntry.Kind kind);
-
-  /** Outbox entries, newest first; null filters mean all. */
-  List<OutboxRow> outbox(String dbname, OutboxState state, int limit);
-
-  /** Counts of entries by database and state, for status and metrics. */
-  Map<String, Map<OutboxState, Integer>> outboxCounts();
-
-  /** Per database, the paid orders still waiting for Odoo, for the status page. */
-  List<OutboxWaiting> outboxWaiting();
-
   /**
    * The names the newest orders carry in {@code ms_info} for their terminals, one per terminal
    * (the newest wins), for the status page.
    */
   List<TerminalName> terminalNames();
-
-  /** Records an attempt's result. Writer thread only. */
-  void updateOutbox(long id, OutboxState state, int attempts, long nextAttemptAt,
-      String lastError, Integer odooOrderId, long now);
-
-  /** The pause of a database's outbox, if paused. */
-  Optional<OutboxPause> pause(String dbname);
-
-  /** Pauses (or, with null, resumes) a database's outbox. Writer thread only. */
-  void setPause(String dbname, OutboxPause pause);
 
   /**
    * Deletes notifications created before {@code notificationsBefore} and deleted or unpaid orders
@@ -83,9 +61,6 @@ public interface Store extends AutoCloseable {
    * @throws StoreException saying why not
    */
   void checkWritable(int bytes);
-
-  /** The token with this hash, revoked or not. */
-  Optional<AccessToken> token(String hash);
 
   @Override
   void close();

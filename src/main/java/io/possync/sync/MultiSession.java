@@ -1,5 +1,6 @@
 package io.possync.sync;
 
+import io.possync.outbox.OutboxEntry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import io.possync.outbox.OutboxPolicy;
 
 /**
  * The multi-session rules (docs/protocol.md §5): given one multi-session's state and one checked

@@ -13,6 +13,8 @@ import io.possync.wire.Python;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.List;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxPolicy;
 
 /**
  * {@code remove_order} (docs/protocol.md §5.7): tombstones an order, creates first one paid while

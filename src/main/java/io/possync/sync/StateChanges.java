@@ -1,5 +1,6 @@
 package io.possync.sync;
 
+import io.possync.outbox.OutboxEntry;
 import java.util.List;
 
 /**

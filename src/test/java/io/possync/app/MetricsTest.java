@@ -78,8 +78,8 @@ class MetricsTest {
       removal.getAsJsonObject("data").addProperty("order_data", "{\"id\":\"00002-001-0001\","
           + "\"data\":{\"name\":\"Order 00002-001-0001\",\"uid\":\"00002-001-0001\"}}");
       rpc.call(UPDATE, Pos.update("odoo", 1, 2, removal));
-      await().atMost(Duration.ofSeconds(10)).until(() -> node.node().store()
-          .outbox("odoo", null, 10).stream().anyMatch(r -> r.attempts() > 0));
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.node().outboxStore()
+          .list("odoo", null, 10).stream().anyMatch(r -> r.attempts() > 0));
 
       PrometheusText after = PrometheusText.parse(metrics.scrape());
 

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.store.OutboxAdmin;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxState;
+import io.possync.store.SqliteOutbox;
 import io.possync.testing.Pos;
 import io.possync.testing.RpcClient;
 import io.possync.testing.ServerProcess;
@@ -50,8 +50,8 @@ class OutboxCommandTest {
             + "\",\"data\":{\"name\":\"Order " + uid + "\",\"uid\":\"" + uid + "\"}}");
         rpc.call("/pos_multi_session_sync/update", Pos.update("odoo", 1, 1, removal));
       }
-      await().atMost(Duration.ofSeconds(10)).until(() -> node.node().store()
-          .outbox("odoo", null, 10).stream().anyMatch(r -> r.attempts() > 0));
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.node().outboxStore()
+          .list("odoo", null, 10).stream().anyMatch(r -> r.attempts() > 0));
     }
 
     assertThat(run("outbox", "--data-dir", data.toString(), "list")).isZero();
@@ -72,7 +72,7 @@ class OutboxCommandTest {
     assertThat(entry.get("pos_reference").getAsString()).isEqualTo("Order 00003-001-0001");
     assertThat(entry.get("last_error").getAsString()).contains("cannot connect");
     long first;
-    try (OutboxAdmin admin = OutboxAdmin.open(data)) {
+    try (SqliteOutbox admin = SqliteOutbox.open(data)) {
       first = admin.list("odoo", null, 10).stream().filter(r -> r.uid().endsWith("0001"))
           .findFirst().orElseThrow().id();
     }
@@ -86,7 +86,7 @@ class OutboxCommandTest {
         .as("a dropped entry is not retried").isEqualTo(1);
     assertThat(run("outbox", "--data-dir", data.toString(), "retry", Long.toString(first + 1)))
         .isZero();
-    try (OutboxAdmin admin = OutboxAdmin.open(data)) {
+    try (SqliteOutbox admin = SqliteOutbox.open(data)) {
       assertThat(admin.list("odoo", OutboxState.PENDING, 10)).singleElement()
           .satisfies(r -> assertThat(r.nextAttemptAt()).isZero());
     }

@@ -16,7 +16,7 @@ import com.google.gson.JsonParser;
 import io.possync.app.PosSync;
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
-import io.possync.store.OutboxPause;
+import io.possync.outbox.OutboxPause;
 import io.possync.testing.MutableClock;
 import io.possync.testing.RpcClient;
 import io.possync.testing.TestNode;
@@ -208,9 +208,8 @@ class AdminApiTest {
       assertThat(outbox.getAsJsonArray("paused")).isEmpty();
 
       // A paused outbox shows with its reason, in the status and in the readiness details.
-      node.node().committer().submit(() -> node.node().store().setPause(DB,
-          new OutboxPause(DB, "Odoo refused the login of possync", "fp", 1_700_000_000_000L)))
-          .get();
+      node.node().outboxStore().pause(
+          new OutboxPause(DB, "Odoo refused the login of possync", "fp", 1_700_000_000_000L)).get();
       JsonObject paused = status(node).getAsJsonObject("outbox").getAsJsonArray("paused").get(0)
           .getAsJsonObject();
       assertThat(paused.get("dbname").getAsString()).isEqualTo(DB);

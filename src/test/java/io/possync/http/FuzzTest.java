@@ -7,7 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.bus.NotificationBus;
-import io.possync.store.TokenAdmin;
+import io.possync.store.SqliteTokens;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionStatus;
 import io.possync.testing.Pos;
@@ -188,7 +188,7 @@ class FuzzTest {
         "poll.timeout", "1"))) {
       String valid = node.issueToken("testdb", 1);
       String revoked = node.issueToken("testdb", 1);
-      try (TokenAdmin admin = TokenAdmin.open(node.dataDir())) {
+      try (SqliteTokens admin = SqliteTokens.open(node.dataDir())) {
         assertThat(admin.revoke(AccessTokens.hash(revoked).substring(0, 16),
             System.currentTimeMillis())).isEqualTo(1);
       }

@@ -10,9 +10,9 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
-import io.possync.sync.OutboxEntry;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
 import io.possync.testing.RpcClient;
 import io.possync.testing.TestNode;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The outbox against a stand-in Odoo: a terminal hands PosSync an order paid offline and PosSync
- * writes it to Odoo once in effect, whatever Odoo does meanwhile (ODOO-BACKEND §2.7, §5).
+ * writes it to Odoo once in effect, whatever Odoo does meanwhile (docs/odoo.md, "What happens to each order").
  */
 class OutboxDeliveryTest {
   private static final String UPDATE = "/pos_multi_session_sync/update";
@@ -139,11 +139,13 @@ class OutboxDeliveryTest {
     payOffline("00011-001-0007", 1.0);
 
     await().atMost(Duration.ofSeconds(5))
-        .until(() -> node.node().store().pause("odoo").isPresent());
-    Thread.sleep(3000); // three more passes of the worker: none may try to log in again
+        .until(() -> node.node().outboxStore().pauseOf("odoo").isPresent());
+    for (int pass = 0; pass < 3; pass++) {
+      node.node().outbox().runOnce(); // three more passes: none may try to log in again
+    }
     assertThat(odoo.authenticateCalls()).as("Odoo locks out after 5 failed logins").isEqualTo(1);
     assertThat(odoo.createCalls()).isEmpty();
-    assertThat(node.node().store().pause("odoo").orElseThrow().reason())
+    assertThat(node.node().outboxStore().pauseOf("odoo").orElseThrow().reason())
         .contains("refused the login of possync").doesNotContain("not-the-password");
     assertThat(row("00011-001-0007").state()).isEqualTo(OutboxState.PENDING);
   }
@@ -241,7 +243,7 @@ class OutboxDeliveryTest {
     return TestNode.start(settings);
   }
 
-  /** A terminal of the multi-session finalizes an order it paid offline (§5.12). */
+  /** A terminal of the multi-session finalizes an order it paid offline. */
   private void payOffline(String uid, double total) throws Exception {
     JsonObject data = JsonParser.parseString("""
         {"name":"Order %1$s","amount_paid":%2$s,"amount_total":%2$s,"amount_tax":0,
@@ -282,7 +284,7 @@ class OutboxDeliveryTest {
   }
 
   private OutboxRow row(String uid, OutboxEntry.Kind kind) {
-    return node.node().store().outbox("odoo", null, 100).stream()
+    return node.node().outboxStore().list("odoo", null, 100).stream()
         .filter(r -> r.uid().equals(uid) && r.kind() == kind).findFirst().orElse(null);
   }
 

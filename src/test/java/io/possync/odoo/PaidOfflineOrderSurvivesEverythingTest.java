@@ -3,9 +3,9 @@ package io.possync.odoo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.possync.store.OutboxAdmin;
-import io.possync.store.OutboxRow;
-import io.possync.store.OutboxState;
+import io.possync.outbox.OutboxRow;
+import io.possync.outbox.OutboxState;
+import io.possync.store.SqliteOutbox;
 import io.possync.terminal.OrderEditor;
 import io.possync.terminal.TerminalConfig;
 import io.possync.terminal.TerminalRuntime;
@@ -78,7 +78,10 @@ class PaidOfflineOrderSurvivesEverythingTest {
         odoo.creates("Order " + uid, 314, 12);
         await().atMost(Duration.ofSeconds(20)).until(() -> entry(dataDir, uid)
             .map(r -> r.state() == OutboxState.DONE).orElse(false));
-        Thread.sleep(2500); // two more worker passes: nothing may be sent again
+        // The server runs in its own process: watch it through two more worker passes, in
+        // which nothing may be sent again.
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5))
+            .until(() -> odoo.createCalls().size() == 1);
         assertThat(odoo.createCalls("Order " + uid)).hasSize(1);
         assertThat(odoo.createCalls()).hasSize(1);
         assertThat(entry(dataDir, uid).orElseThrow().odooOrderId()).isEqualTo(314);
@@ -87,7 +90,7 @@ class PaidOfflineOrderSurvivesEverythingTest {
   }
 
   private static Optional<OutboxRow> entry(Path dataDir, String uid) {
-    try (OutboxAdmin admin = OutboxAdmin.open(dataDir)) {
+    try (SqliteOutbox admin = SqliteOutbox.open(dataDir)) {
       return admin.list(OdooStub.DB, null, 100).stream().filter(r -> r.uid().equals(uid))
           .findFirst();
     }

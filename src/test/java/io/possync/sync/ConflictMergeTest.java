@@ -6,6 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxPolicy;
 import io.possync.sync.RecordingSink.Sent;
 import io.possync.testing.MutableClock;
 import java.time.Duration;

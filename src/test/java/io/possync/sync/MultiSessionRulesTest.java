@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.possync.outbox.OutboxPolicy;
 import io.possync.sync.RecordingSink.Sent;
 import io.possync.testing.MutableClock;
 import java.time.Duration;

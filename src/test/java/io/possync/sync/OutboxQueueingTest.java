@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.possync.outbox.OutboxEntry;
+import io.possync.outbox.OutboxPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package io.possync.sync;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.possync.outbox.OutboxEntry;
 import io.possync.wire.Outgoing;
 import java.util.ArrayList;
 import java.util.List;

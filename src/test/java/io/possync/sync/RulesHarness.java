@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import io.possync.outbox.OutboxPolicy;
 
 /**
  * The rules run as the pipeline runs them, minus the store, the locks and the writer: every

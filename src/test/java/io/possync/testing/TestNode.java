@@ -4,7 +4,7 @@ import io.possync.app.PosSync;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
 import io.possync.odoo.XmlRpcOdooClient;
-import io.possync.store.TokenAdmin;
+import io.possync.store.SqliteTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -135,7 +135,7 @@ public final class TestNode implements AutoCloseable {
    */
   public String issueToken(String dbname, long multiSessionId) {
     String secret = AccessTokens.newSecret();
-    try (TokenAdmin admin = TokenAdmin.open(dataDir())) {
+    try (SqliteTokens admin = SqliteTokens.open(dataDir())) {
       admin.create(AccessTokens.hash(secret), dbname, multiSessionId, "test",
           System.currentTimeMillis());
     }

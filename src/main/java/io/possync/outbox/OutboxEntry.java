@@ -1,4 +1,4 @@
-package io.possync.sync;
+package io.possync.outbox;
 
 /**
  * Work for the Odoo write-back, written in the same commit as the decision that caused it.

@@ -1,6 +1,5 @@
-package io.possync.store;
+package io.possync.outbox;
 
-import io.possync.sync.OutboxEntry;
 
 /**
  * One outbox entry as stored.

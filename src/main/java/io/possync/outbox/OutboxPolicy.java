@@ -1,4 +1,4 @@
-package io.possync.sync;
+package io.possync.outbox;
 
 /** Which databases have the Odoo write-back, so decisions know when to queue outbox work. */
 public interface OutboxPolicy {

@@ -1,4 +1,4 @@
-package io.possync.store;
+package io.possync.outbox;
 
 import java.util.Locale;
 

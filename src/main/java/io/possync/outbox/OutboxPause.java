@@ -1,4 +1,4 @@
-package io.possync.store;
+package io.possync.outbox;
 
 /**
  * A database whose outbox is paused because Odoo refused the credentials: PosSync does not retry

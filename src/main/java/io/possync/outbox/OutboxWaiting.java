@@ -1,4 +1,4 @@
-package io.possync.store;
+package io.possync.outbox;
 
 /**
  * What waits in one database's outbox for Odoo: the paid orders still pending ({@code DELIVER}
