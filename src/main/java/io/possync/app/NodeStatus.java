@@ -1,6 +1,6 @@
 package io.possync.app;
 
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.config.OdooBackend;
 import io.possync.config.Settings;
 import io.possync.http.PollActivity;
@@ -56,7 +56,7 @@ final class NodeStatus implements StatusSource {
   private final Clock clock;
   private final long startedAt;
   private final SyncService sync;
-  private final NotificationBus bus;
+  private final Bus bus;
   private final Store store;
   private final GroupCommitter committer;
   private final PollActivity activity;
@@ -64,7 +64,7 @@ final class NodeStatus implements StatusSource {
   private final IntSupplier posPort;
 
   /** @param posPort the port the POS listener actually bound */
-  NodeStatus(Settings settings, Clock clock, SyncService sync, NotificationBus bus, Store store,
+  NodeStatus(Settings settings, Clock clock, SyncService sync, Bus bus, Store store,
       GroupCommitter committer, PollActivity activity, TrafficHistory traffic,
       IntSupplier posPort) {
     this.settings = settings;

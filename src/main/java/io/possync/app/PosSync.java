@@ -1,6 +1,7 @@
 package io.possync.app;
 
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
+import io.possync.bus.InMemoryBus;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
 import io.possync.http.AdminServer;
@@ -44,7 +45,7 @@ public final class PosSync implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Store store;
-  private final NotificationBus bus;
+  private final Bus bus;
   private final GroupCommitter committer;
   private final SyncService sync;
   private final PosSyncServer server;
@@ -96,7 +97,7 @@ public final class PosSync implements AutoCloseable {
     // The parts report to the metrics through listener interfaces of their own (DESIGN: only app
     // knows Micrometer).
     this.metrics = new Metrics(clock);
-    this.bus = new NotificationBus(clock, scheduler, settings.notificationRetention(),
+    this.bus = new InMemoryBus(clock, scheduler, settings.notificationRetention(),
         settings.notificationBytes(), settings.pollMaxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
@@ -183,7 +184,7 @@ public final class PosSync implements AutoCloseable {
     return admin.port();
   }
 
-  public NotificationBus bus() {
+  public Bus bus() {
     return bus;
   }
 

@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.possync.wire.Notification;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.bus.PollLimitException;
 import io.possync.wire.Json;
 import io.possync.sync.MultiSessionKey;
@@ -20,7 +20,7 @@ import io.possync.wire.Python;
  * parked in the bus without holding a thread; the future completes on publish or timeout.
  */
 final class PollRoute implements Route {
-  private final NotificationBus bus;
+  private final Bus bus;
   private final Duration timeout;
   private final int maxChannels;
   private final RequestLimits limits;
@@ -34,7 +34,7 @@ final class PollRoute implements Route {
    * @param activity     records each terminal's last poll (status page)
    * @param traffic      records the fan-out latency of answers (status page)
    */
-  PollRoute(NotificationBus bus, Duration timeout, int maxChannels, RequestLimits limits,
+  PollRoute(Bus bus, Duration timeout, int maxChannels, RequestLimits limits,
       BiPredicate<MultiSessionKey, Long> isTerminalOf, PollActivity activity,
       TrafficHistory traffic) {
     this.bus = bus;

@@ -1,6 +1,6 @@
 package io.possync.http;
 
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.config.AccessSettings;
 import io.possync.config.Settings;
 import io.possync.config.TlsSettings;
@@ -46,7 +46,7 @@ public final class PosSyncServer {
    * @param listener    told of every request answered and every update decided (metrics)
    */
   public PosSyncServer(Settings settings, ServerCertificate certificate, SyncService sync,
-      NotificationBus bus, OutcomeSink sink,
+      Bus bus, OutcomeSink sink,
       Function<String, Optional<AccessTokens.Binding>> tokens, PollActivity activity,
       TrafficHistory traffic, RequestListener listener) {
     if (settings.tls().enabled() != (certificate != null)) {

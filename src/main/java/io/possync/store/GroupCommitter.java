@@ -1,7 +1,7 @@
 package io.possync.store;
 
 import io.possync.wire.Notification;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.wire.Outgoing;
 import io.possync.sync.CommitFailedException;
 import io.possync.sync.Outcome;
@@ -29,7 +29,7 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
   private static final int MAX_BATCH = 1024;
 
   private final Store store;
-  private final NotificationBus bus;
+  private final Bus bus;
   private final Clock clock;
   private final CommitListener listener;
   private final BlockingQueue<Pending> queue;
@@ -42,14 +42,14 @@ public final class GroupCommitter implements OutcomeSink, AutoCloseable {
    * @param capacity outcomes waiting at most; beyond it {@link #accept} blocks the deciding
    *                 thread, which pushes back on clients instead of growing the heap
    */
-  public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity) {
+  public GroupCommitter(Store store, Bus bus, Clock clock, int capacity) {
     this(store, bus, clock, capacity, CommitListener.NONE);
   }
 
   /**
    * @param listener told of every transaction (size, duration) and of every failed one
    */
-  public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity,
+  public GroupCommitter(Store store, Bus bus, Clock clock, int capacity,
       CommitListener listener) {
     this.listener = listener;
     this.store = store;

@@ -2,7 +2,6 @@ package io.possync.bus;
 
 import io.possync.wire.Channel;
 import io.possync.wire.Notification;
-import io.possync.wire.Outgoing;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -21,27 +20,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The long-polling bus: global notification ids, per-channel retention and parked polls.
+ * The bus in one node's memory: global notification ids, per-channel retention and parked polls.
  *
- * <p>Odoo's bus semantics (PROTOCOL.md §3.2, §4): a poll with {@code last == 0} gets what its
+ * <p>Odoo's bus semantics (docs/protocol.md §3.2, §4): a poll with {@code last == 0} gets what its
  * channels received in the last 50 s, otherwise everything retained with {@code id > last}; if
  * that is empty the poll is parked — no thread held — until a publish on one of its channels or
  * the timeout. Ids are assigned and appended under one lock, so they become visible in id order
  * and a poller can never skip an id that arrives late (the reference's §7.3 race).
  */
-public final class NotificationBus {
-  /** Odoo's {@code TIMEOUT}: a first poll ({@code last == 0}) sees this much history. */
-  public static final Duration FIRST_POLL_WINDOW = Duration.ofSeconds(50);
-  /** Ids stay below 2^53 so that JavaScript clients hold them exactly (PROTOCOL.md §4.4). */
-  public static final long MAX_ID = (1L << 53) - 1;
-  /**
-   * Highest value a client's {@code last} may move the counter to (see {@link #poll}): half of
-   * {@link #MAX_ID}, so that whatever clients send, ids never run past 2^53 (the 2^52 ids left
-   * last 140 years at a million a second). Without the bound one poll with
-   * {@code last = 2^53 - 1} made every later id unusable for every client (found by FuzzTest).
-   */
-  public static final long MAX_JUMP = 1L << 52;
-
+public final class InMemoryBus implements Bus {
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final Duration retention;
@@ -67,7 +54,7 @@ public final class NotificationBus {
    * @param maxHeldPolls  bound on parked polls; beyond it polls are refused with
    *                      {@link PollLimitException}
    */
-  public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
+  public InMemoryBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
       long maxRetainedBytes, int maxHeldPolls) {
     this(clock, scheduler, retention, maxRetainedBytes, maxHeldPolls, BusListener.NONE);
   }
@@ -75,7 +62,7 @@ public final class NotificationBus {
   /**
    * @param listener told of every publication and of every parked poll it answers
    */
-  public NotificationBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
+  public InMemoryBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
       long maxRetainedBytes, int maxHeldPolls, BusListener listener) {
     this.listener = listener;
     this.clock = clock;
@@ -85,7 +72,7 @@ public final class NotificationBus {
     this.maxHeldPolls = maxHeldPolls;
   }
 
-  /** Highest id handed out so far. */
+  @Override
   public long lastId() {
     lock.lock();
     try {
@@ -95,7 +82,7 @@ public final class NotificationBus {
     }
   }
 
-  /** Number of polls currently parked. */
+  @Override
   public int heldPolls() {
     lock.lock();
     try {
@@ -103,34 +90,6 @@ public final class NotificationBus {
     } finally {
       lock.unlock();
     }
-  }
-
-  /**
-   * Assigns ids to the batch in order, makes it pollable and wakes the polls waiting on its
-   * channels. Returns the notifications with their ids.
-   */
-  public List<Notification> publish(List<Outgoing> batch) {
-    if (batch.isEmpty()) {
-      return List.of();
-    }
-    long started = System.nanoTime();
-    List<Notification> published = new ArrayList<>(batch.size());
-    List<Wake> wakes = new ArrayList<>();
-    long now = clock.millis();
-    lock.lock();
-    try {
-      for (Outgoing out : batch) {
-        Notification n = Notification.of(++lastId, out, now);
-        retainLocked(n);
-        published.add(n);
-      }
-      wakeLocked(published, now, wakes);
-    } finally {
-      lock.unlock();
-    }
-    complete(wakes, true, started);
-    listener.published(published.size());
-    return published;
   }
 
   // guarded by lock: unparks the polls waiting on these channels and computes their answers.
@@ -163,12 +122,7 @@ public final class NotificationBus {
     }
   }
 
-  /**
-   * Reserves {@code count} consecutive ids for notifications that will be {@link #append}ed once
-   * they are durable. Returns the first. Reserved ids count as handed out, so a poll's
-   * {@code last} can never overtake them. Only one thread (the store's writer) may use
-   * reserve/append, and in that mode {@link #publish} must not be used.
-   */
+  @Override
   public long reserve(int count) {
     lock.lock();
     try {
@@ -181,7 +135,7 @@ public final class NotificationBus {
   }
 
 
-  /** Makes notifications with reserved ids pollable, in id order, and wakes their pollers. */
+  @Override
   public void append(List<Notification> batch) {
     if (batch.isEmpty()) {
       return;
@@ -206,6 +160,7 @@ public final class NotificationBus {
    * Restores the state of a previous run at start-up: ids continue above {@code lastHandedOut}
    * and the retained notifications (in id order) are pollable again.
    */
+  @Override
   public void restore(long lastHandedOut, List<Notification> retained) {
     lock.lock();
     try {
@@ -227,6 +182,7 @@ public final class NotificationBus {
    * @throws IllegalArgumentException if {@code last} is above {@link #MAX_ID}
    * @throws PollLimitException       if the poll would have to be parked and the bound is reached
    */
+  @Override
   public Runnable poll(Collection<String> channels, long last, boolean peek, Duration timeout,
       PollCallback callback) {
     if (last > MAX_ID) {
@@ -242,7 +198,7 @@ public final class NotificationBus {
     lock.lock();
     try {
       // A client whose `last` is ahead of us (we lost ids, or it came from a foreign bus) would
-      // never see our next ids; jump past it (PROTOCOL.md §4.4), but never beyond MAX_JUMP.
+      // never see our next ids; jump past it (docs/protocol.md §4.4), but never beyond MAX_JUMP.
       if (last > lastId && lastId < MAX_JUMP) {
         lastId = Math.min(last, MAX_JUMP);
       }
@@ -269,10 +225,7 @@ public final class NotificationBus {
     return () -> cancel(p);
   }
 
-  /**
-   * Answers every parked poll now with what it would get at its timeout (normally nothing); used
-   * when the server stops, so that terminals re-poll at once instead of seeing a broken request.
-   */
+  @Override
   public void releaseAll() {
     List<Wake> wakes = new ArrayList<>();
     long now = clock.millis();
@@ -290,7 +243,7 @@ public final class NotificationBus {
     complete(wakes, false, 0);
   }
 
-  /** Drops notifications older than the retention; called periodically. */
+  @Override
   public void sweep() {
     long horizon = clock.millis() - retention.toMillis();
     lock.lock();
@@ -303,7 +256,7 @@ public final class NotificationBus {
     }
   }
 
-  /** Approximate memory the retained notifications take, in bytes. */
+  @Override
   public long retainedBytes() {
     lock.lock();
     try {
@@ -334,18 +287,6 @@ public final class NotificationBus {
       if (log.isEmpty()) {
         logs.remove(n.channel());
       }
-    }
-  }
-
-  /** Forgets every retained notification (ids keep counting); a test aid like Odoo's bus GC. */
-  public void dropRetained() {
-    lock.lock();
-    try {
-      logs.clear();
-      retained.clear();
-      retainedBytes = 0;
-    } finally {
-      lock.unlock();
     }
   }
 

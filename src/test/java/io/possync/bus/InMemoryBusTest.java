@@ -33,11 +33,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The long-polling bus (PROTOCOL.md §3.2, §4; DESIGN.md "Notification ids"): ids, the first-poll
+ * The in-memory bus (docs/protocol.md §3.2, §4): ids, the first-poll
  * window, {@code last}, parked polls, bounds and retention. Time is a fake clock and timers run on
  * a fake scheduler driven by it, so nothing here waits for real time.
  */
-class NotificationBusTest {
+class InMemoryBusTest {
   private static final String POS1 = "[\"shop\",\"pos.multi_session\",\"1\"]";
   private static final String PONG1 = "[\"shop\",\"pos.longpolling\",\"1\"]";
   private static final String POS2 = "[\"shop\",\"pos.multi_session\",\"2\"]";
@@ -46,34 +46,34 @@ class NotificationBusTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
   private final FakeScheduler timers = new FakeScheduler(clock);
 
-  private NotificationBus bus(Duration retention, long maxBytes, int maxHeld) {
-    return new NotificationBus(clock, timers, retention, maxBytes, maxHeld);
+  private InMemoryBus bus(Duration retention, long maxBytes, int maxHeld) {
+    return new InMemoryBus(clock, timers, retention, maxBytes, maxHeld);
   }
 
-  private NotificationBus bus() {
+  private InMemoryBus bus() {
     return bus(Duration.ofSeconds(600), 10_000, 100);
   }
 
   @Test
   void idsRiseByOneAcrossChannelsAndBatchesAndTheJsonIsBuiltOnce() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
 
-    List<Notification> first = bus.publish(List.of(new Outgoing(POS1, "{\"a\":1}"),
+    List<Notification> first = publish(bus, List.of(new Outgoing(POS1, "{\"a\":1}"),
         new Outgoing(PONG1, "\"PONG\"")));
-    List<Notification> second = bus.publish(List.of(new Outgoing(POS1, "{\"b\":2}")));
+    List<Notification> second = publish(bus, List.of(new Outgoing(POS1, "{\"b\":2}")));
 
     assertThat(first).extracting(Notification::id).containsExactly(1L, 2L);
     assertThat(second).extracting(Notification::id).containsExactly(3L);
     assertThat(bus.lastId()).isEqualTo(3);
     assertThat(first.get(1).json()).isEqualTo(
         "{\"id\":2,\"channel\":\"[\\\"shop\\\",\\\"pos.longpolling\\\",\\\"1\\\"]\",\"message\":\"PONG\"}");
-    assertThat(bus.publish(List.of())).isEmpty();
+    assertThat(publish(bus, List.of())).isEmpty();
     assertThat(bus.lastId()).isEqualTo(3);
   }
 
   @Test
   void firstPollSeesWhatItsChannelsGotInTheLastFiftySeconds() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     publish(bus, POS1, "old");
     clock.advance(Duration.ofSeconds(30));
     publish(bus, POS1, "new");
@@ -88,7 +88,7 @@ class NotificationBusTest {
 
   @Test
   void pollAfterLastGetsEverythingRetainedAfterItWhateverItsAge() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     publish(bus, POS1, "one");
     publish(bus, POS2, "two");
     publish(bus, POS1, "three");
@@ -104,7 +104,7 @@ class NotificationBusTest {
   /** §4.4: a client whose last is ahead of the counter would miss our next ids; jump past it. */
   @Test
   void pollWithLastAheadOfTheCounterMovesTheCounterPastIt() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     publish(bus, POS1, "one");
 
     Poll p = poll(bus, 1000, POS1);
@@ -118,23 +118,23 @@ class NotificationBusTest {
   /** A hostile or broken {@code last} just below 2^53 must not push later ids past 2^53. */
   @Test
   void lastNearTheLimitMovesTheCounterOnlyToHalfOfIt() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
 
-    Poll p = poll(bus, NotificationBus.MAX_ID, POS1);
-    assertThat(bus.lastId()).isEqualTo(NotificationBus.MAX_JUMP);
+    Poll p = poll(bus, InMemoryBus.MAX_ID, POS1);
+    assertThat(bus.lastId()).isEqualTo(InMemoryBus.MAX_JUMP);
     publish(bus, POS1, "after");
-    assertThat(bus.lastId()).isEqualTo(NotificationBus.MAX_JUMP + 1);
+    assertThat(bus.lastId()).isEqualTo(InMemoryBus.MAX_JUMP + 1);
     assertThat(p.answer()).isEmpty(); // woken, but it asked for ids beyond any we hand out
 
-    poll(bus, NotificationBus.MAX_ID - 1, POS1);
-    assertThat(bus.lastId()).isEqualTo(NotificationBus.MAX_JUMP + 1); // never moved back
+    poll(bus, InMemoryBus.MAX_ID - 1, POS1);
+    assertThat(bus.lastId()).isEqualTo(InMemoryBus.MAX_JUMP + 1); // never moved back
   }
 
   @Test
   void lastBeyondJavaScriptsSafeIntegersIsRefused() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
 
-    assertThatThrownBy(() -> poll(bus, NotificationBus.MAX_ID + 1, POS1))
+    assertThatThrownBy(() -> poll(bus, InMemoryBus.MAX_ID + 1, POS1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^53");
     assertThat(bus.lastId()).isZero();
     assertThat(bus.heldPolls()).isZero();
@@ -142,7 +142,7 @@ class NotificationBusTest {
 
   @Test
   void parkedPollIsWokenByAPublishOnItsOwnChannelsOnly() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     publish(bus, POS1, "seen");
     // Spelled with spaces, as a hand-written channel might be: it still routes (§4.1).
     Poll p = poll(bus, 1, "[\"shop\", \"pos.multi_session\", \"1\"]", PONG1);
@@ -160,7 +160,7 @@ class NotificationBusTest {
 
   @Test
   void parkedPollAnswersEmptyAtTheTimeout() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     Poll p = poll(bus, 0, POS1);
 
     timers.advance(TIMEOUT.minusMillis(1));
@@ -176,7 +176,7 @@ class NotificationBusTest {
 
   @Test
   void cancelledPollIsUnparkedAndNeverAnswered() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     Poll p = poll(bus, 0, POS1);
     assertThat(bus.heldPolls()).isEqualTo(1);
 
@@ -193,7 +193,7 @@ class NotificationBusTest {
 
   @Test
   void peekAnswersAtOnceEvenWithNothingToSay() {
-    NotificationBus bus = bus();
+    InMemoryBus bus = bus();
     Recorder r = new Recorder();
 
     bus.poll(List.of(POS1), 0, true, TIMEOUT, r);
@@ -204,7 +204,7 @@ class NotificationBusTest {
 
   @Test
   void heldPollsAreBoundedButAnswerablePollsAreNot() {
-    NotificationBus bus = bus(Duration.ofSeconds(600), 10_000, 2);
+    InMemoryBus bus = bus(Duration.ofSeconds(600), 10_000, 2);
     Poll a = poll(bus, 0, POS1);
     poll(bus, 0, POS1);
 
@@ -223,7 +223,7 @@ class NotificationBusTest {
 
   @Test
   void sweepDropsNotificationsOlderThanTheRetention() {
-    NotificationBus bus = bus(Duration.ofSeconds(100), 10_000, 100);
+    InMemoryBus bus = bus(Duration.ofSeconds(100), 10_000, 100);
     publish(bus, POS2, "marker");
     publish(bus, POS1, "early");
     publish(bus, POS1, "early too");
@@ -243,12 +243,12 @@ class NotificationBusTest {
 
   @Test
   void retainedNotificationsStayWithinTheirMemoryBudgetOldestFirst() {
-    NotificationBus probe = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 100);
+    InMemoryBus probe = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 100);
     publish(probe, POS1, "m1");
     long one = probe.retainedBytes();
     assertThat(one).isPositive();
 
-    NotificationBus bus = bus(Duration.ofSeconds(600), 3 * one + 20, 100);
+    InMemoryBus bus = bus(Duration.ofSeconds(600), 3 * one + 20, 100);
     for (int i = 1; i <= 5; i++) {
       publish(bus, POS1, "m" + i);
     }
@@ -268,7 +268,7 @@ class NotificationBusTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void manyPublishersAndParkedPollersNeverSkipAnId() throws Exception {
-    NotificationBus bus = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 1_000);
+    InMemoryBus bus = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 1_000);
     List<String> channels = new ArrayList<>();
     for (int c = 0; c < 8; c++) {
       channels.add("[\"load\",\"pos.multi_session\",\"" + c + "\"]");
@@ -297,7 +297,7 @@ class NotificationBusTest {
           for (int k = random.nextInt(3); k >= 0; k--) {
             batch.add(new Outgoing(channels.get(random.nextInt(8)), "{\"b\":" + b + "}"));
           }
-          for (Notification n : bus.publish(batch)) {
+          for (Notification n : publishAsTheWriter(bus, batch)) {
             publishedOn.get(n.channel()).add(n.id());
           }
         }
@@ -329,14 +329,14 @@ class NotificationBusTest {
 
   /** A poller that re-polls with the highest id it saw, from another thread, as a POS does. */
   private static final class LoopingPoller {
-    final NotificationBus bus;
+    final InMemoryBus bus;
     final ExecutorService executor;
     final List<String> channels;
     final Collection<Long> seen = new ConcurrentLinkedQueue<>();
     volatile long last;
     volatile Throwable failure;
 
-    LoopingPoller(NotificationBus bus, ExecutorService executor, List<String> channels) {
+    LoopingPoller(InMemoryBus bus, ExecutorService executor, List<String> channels) {
       this.bus = bus;
       this.executor = executor;
       this.channels = channels;
@@ -358,11 +358,27 @@ class NotificationBusTest {
 
   // --- helpers ----------------------------------------------------------------------------
 
-  private Notification publish(NotificationBus bus, String channel, String text) {
-    return bus.publish(List.of(new Outgoing(channel, "\"" + text + "\""))).get(0);
+  private Notification publish(InMemoryBus bus, String channel, String text) {
+    return publish(bus, List.of(new Outgoing(channel, "\"" + text + "\""))).get(0);
   }
 
-  private Poll poll(NotificationBus bus, long last, String... channels) {
+  /** What the commit writer does: reserve ids, make the notifications, append them. */
+  private List<Notification> publish(InMemoryBus bus, List<Outgoing> batch) {
+    long next = batch.isEmpty() ? 0 : bus.reserve(batch.size());
+    List<Notification> out = new ArrayList<>();
+    for (Outgoing o : batch) {
+      out.add(Notification.of(next++, o, clock.millis()));
+    }
+    bus.append(out);
+    return out;
+  }
+
+  /** Several threads taking turns as the one writer. */
+  private synchronized List<Notification> publishAsTheWriter(InMemoryBus bus, List<Outgoing> batch) {
+    return publish(bus, batch);
+  }
+
+  private Poll poll(InMemoryBus bus, long last, String... channels) {
     Recorder r = new Recorder();
     Runnable cancel = bus.poll(List.of(channels), last, false, TIMEOUT, r);
     return new Poll(r, cancel);
