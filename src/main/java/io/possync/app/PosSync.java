@@ -18,6 +18,7 @@ import io.possync.store.SqliteStore;
 import io.possync.store.Store;
 import io.possync.sync.ConflictPolicy;
 import io.possync.sync.SyncService;
+import io.possync.time.SystemScheduler;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,6 +47,8 @@ public final class PosSync implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Store store;
   private final Bus bus;
+  /** The bus's poll timers and clock. */
+  private final SystemScheduler pollTimers;
   private final GroupCommitter committer;
   private final SyncService sync;
   private final PosSyncServer server;
@@ -97,13 +100,15 @@ public final class PosSync implements AutoCloseable {
     // The parts report to the metrics through listener interfaces of their own (DESIGN: only app
     // knows Micrometer).
     this.metrics = new Metrics(clock);
-    this.bus = new InMemoryBus(clock, scheduler, settings.notificationRetention(),
+    this.pollTimers = new SystemScheduler(clock, "possync-poll-timers");
+    this.bus = new InMemoryBus(pollTimers, settings.notificationRetention(),
         settings.notificationBytes(), settings.pollMaxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
           store.notificationsSince(clock.millis() - settings.notificationRetention().toMillis(),
               settings.notificationBytes()));
     } catch (RuntimeException e) {
+      pollTimers.close();
       metrics.close();
       store.close();
       throw e;
@@ -228,6 +233,7 @@ public final class PosSync implements AutoCloseable {
       }
       outbox.close();
       scheduler.shutdownNow();
+      pollTimers.close();
       committer.close();
       store.close();
       metrics.close();

@@ -1,8 +1,8 @@
 package io.possync.bus;
 
+import io.possync.time.Scheduler;
 import io.possync.wire.Channel;
 import io.possync.wire.Notification;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,9 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,20 +22,51 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Odoo's bus semantics (docs/protocol.md §3.2, §4): a poll with {@code last == 0} gets what its
  * channels received in the last 50 s, otherwise everything retained with {@code id > last}; if
  * that is empty the poll is parked — no thread held — until a publish on one of its channels or
- * the timeout. Ids are assigned and appended under one lock, so they become visible in id order
- * and a poller can never skip an id that arrives late (the reference's §7.3 race).
+ * the timeout. Ids are reserved and appended under one lock by the one writer, so they become
+ * visible in id order and a poller can never skip an id that arrives late (the reference's §7.3
+ * race).
+ *
+ * <p>The lock guards the id counter, the retained notifications and the index of parked polls by
+ * channel. Who answers a parked poll, and on which thread, is settled by the poll itself
+ * ({@link ParkedPoll}), and answers are written outside the lock.
  */
 public final class InMemoryBus implements Bus {
-  private final Clock clock;
-  private final ScheduledExecutorService scheduler;
+  private static final Runnable NOTHING_TO_CANCEL = () -> { };
+
+  private final Scheduler scheduler;
   private final Duration retention;
   private final long maxRetainedBytes;
   private final int maxHeldPolls;
   private final BusListener listener;
+  private final ParkedPoll.Index index = new ParkedPoll.Index() {
+    @Override
+    public List<Notification> expire(ParkedPoll poll) {
+      long now = scheduler.clock().millis();
+      lock.lock();
+      try {
+        unparkLocked(poll);
+        return collect(poll.channels, poll.last, now);
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void forget(ParkedPoll poll) {
+      lock.lock();
+      try {
+        unparkLocked(poll);
+      } finally {
+        lock.unlock();
+      }
+    }
+  };
 
   private final ReentrantLock lock = new ReentrantLock();
   // guarded by lock
   private long lastId;
+  /** Highest id appended (or restored): appends must come in id order. */
+  private long lastAppended;
   private final Map<String, ArrayDeque<Notification>> logs = new HashMap<>();
   /** Every retained notification in id order: eviction always takes the oldest first. */
   private final ArrayDeque<Notification> retained = new ArrayDeque<>();
@@ -47,6 +75,7 @@ public final class InMemoryBus implements Bus {
   private int heldPolls;
 
   /**
+   * @param scheduler     the clock (time stamps, retention, first-poll window) and the poll timers
    * @param retention     how long a notification stays pollable (at least Odoo's 100 s)
    * @param maxRetainedBytes bound on the memory retained notifications take (approximate);
    *                      beyond it the oldest go first (a client that missed them sees a
@@ -54,18 +83,17 @@ public final class InMemoryBus implements Bus {
    * @param maxHeldPolls  bound on parked polls; beyond it polls are refused with
    *                      {@link PollLimitException}
    */
-  public InMemoryBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
-      long maxRetainedBytes, int maxHeldPolls) {
-    this(clock, scheduler, retention, maxRetainedBytes, maxHeldPolls, BusListener.NONE);
+  public InMemoryBus(Scheduler scheduler, Duration retention, long maxRetainedBytes,
+      int maxHeldPolls) {
+    this(scheduler, retention, maxRetainedBytes, maxHeldPolls, BusListener.NONE);
   }
 
   /**
    * @param listener told of every publication and of every parked poll it answers
    */
-  public InMemoryBus(Clock clock, ScheduledExecutorService scheduler, Duration retention,
-      long maxRetainedBytes, int maxHeldPolls, BusListener listener) {
+  public InMemoryBus(Scheduler scheduler, Duration retention, long maxRetainedBytes,
+      int maxHeldPolls, BusListener listener) {
     this.listener = listener;
-    this.clock = clock;
     this.scheduler = scheduler;
     this.retention = retention;
     this.maxRetainedBytes = maxRetainedBytes;
@@ -92,38 +120,11 @@ public final class InMemoryBus implements Bus {
     }
   }
 
-  // guarded by lock: unparks the polls waiting on these channels and computes their answers.
-  private void wakeLocked(List<Notification> batch, long now, List<Wake> wakes) {
-    for (Notification n : batch) {
-      Set<ParkedPoll> waiting = parkedByChannel.get(n.channel());
-      if (waiting != null) {
-        for (ParkedPoll p : List.copyOf(waiting)) {
-          unpark(p);
-          wakes.add(new Wake(p, collect(p.channels, p.last, now)));
-        }
-      }
-    }
-  }
-
-  /**
-   * Answers woken polls outside the lock; {@code publishedAt} ({@link System#nanoTime()}) is when
-   * the publication that woke them began, if {@code published} (not when the server stops).
-   */
-  private void complete(List<Wake> wakes, boolean published, long publishedAt) {
-    for (Wake w : wakes) {
-      ScheduledFuture<?> timer = w.poll.timer; // null if the poll was woken before its timer was set
-      if (timer != null) {
-        timer.cancel(false);
-      }
-      w.poll.callback.complete(w.result);
-      if (published) {
-        listener.delivered(System.nanoTime() - publishedAt);
-      }
-    }
-  }
-
   @Override
   public long reserve(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("cannot reserve " + count + " ids");
+    }
     lock.lock();
     try {
       long first = lastId + 1;
@@ -134,7 +135,6 @@ public final class InMemoryBus implements Bus {
     }
   }
 
-
   @Override
   public void append(List<Notification> batch) {
     if (batch.isEmpty()) {
@@ -142,24 +142,45 @@ public final class InMemoryBus implements Bus {
     }
     long started = System.nanoTime();
     List<Wake> wakes = new ArrayList<>();
-    long now = clock.millis();
+    long now = scheduler.clock().millis();
     lock.lock();
     try {
+      // Out of id order a poller could see an id and later one below it: refuse the batch whole.
+      long previous = lastAppended;
+      for (Notification n : batch) {
+        if (n.id() <= previous || n.id() > lastId) {
+          throw new IllegalStateException("append of id " + n.id() + " after " + previous
+              + " (reserved up to " + lastId + ")");
+        }
+        previous = n.id();
+      }
+      lastAppended = previous;
       for (Notification n : batch) {
         retainLocked(n);
       }
-      wakeLocked(batch, now, wakes);
+      for (Notification n : batch) {
+        Set<ParkedPoll> waiting = parkedByChannel.get(n.channel());
+        if (waiting == null) {
+          continue;
+        }
+        for (ParkedPoll p : List.copyOf(waiting)) {
+          // A poll that timed out or was cancelled meanwhile stays until its winner unparks it.
+          if (p.claim(ParkedPoll.State.WOKEN)) {
+            unparkLocked(p);
+            wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+          }
+        }
+      }
     } finally {
       lock.unlock();
     }
-    complete(wakes, true, started);
+    for (Wake w : wakes) {
+      w.poll.answer(w.answer);
+      listener.delivered(System.nanoTime() - started);
+    }
     listener.published(batch.size());
   }
 
-  /**
-   * Restores the state of a previous run at start-up: ids continue above {@code lastHandedOut}
-   * and the retained notifications (in id order) are pollable again.
-   */
   @Override
   public void restore(long lastHandedOut, List<Notification> retained) {
     lock.lock();
@@ -167,6 +188,7 @@ public final class InMemoryBus implements Bus {
       lastId = Math.max(lastId, lastHandedOut);
       for (Notification n : retained) {
         lastId = Math.max(lastId, n.id());
+        lastAppended = Math.max(lastAppended, n.id());
         retainLocked(n);
       }
     } finally {
@@ -174,14 +196,6 @@ public final class InMemoryBus implements Bus {
     }
   }
 
-  /**
-   * Answers a poll: at once if anything is there (or {@code peek}), else parks it for
-   * {@code timeout}. Returns a handle whose {@link Runnable#run()} cancels a parked poll (client
-   * gone); cancelling an answered poll does nothing.
-   *
-   * @throws IllegalArgumentException if {@code last} is above {@link #MAX_ID}
-   * @throws PollLimitException       if the poll would have to be parked and the bound is reached
-   */
   @Override
   public Runnable poll(Collection<String> channels, long last, boolean peek, Duration timeout,
       PollCallback callback) {
@@ -192,7 +206,7 @@ public final class InMemoryBus implements Bus {
     for (String c : channels) {
       wanted.add(Channel.canonical(c));
     }
-    long now = clock.millis();
+    long now = scheduler.clock().millis();
     List<Notification> ready;
     ParkedPoll parked = null;
     lock.lock();
@@ -207,7 +221,9 @@ public final class InMemoryBus implements Bus {
         if (heldPolls >= maxHeldPolls) {
           throw new PollLimitException("too many held polls (" + maxHeldPolls + ")");
         }
-        parked = new ParkedPoll(wanted, last, callback);
+        // Collected and entered under one lock, so no append can fall in between; its timer is
+        // armed before it enters the index, so no wake can come before the timer exists.
+        parked = new ParkedPoll(wanted, last, callback, index, scheduler, timeout);
         for (String c : wanted) {
           parkedByChannel.computeIfAbsent(c, k -> new LinkedHashSet<>()).add(parked);
         }
@@ -218,34 +234,36 @@ public final class InMemoryBus implements Bus {
     }
     if (parked == null) {
       callback.complete(ready);
-      return () -> { };
+      return NOTHING_TO_CANCEL;
     }
-    ParkedPoll p = parked;
-    p.timer = scheduler.schedule(() -> expire(p), timeout.toMillis(), TimeUnit.MILLISECONDS);
-    return () -> cancel(p);
+    return parked::cancel;
   }
 
   @Override
   public void releaseAll() {
     List<Wake> wakes = new ArrayList<>();
-    long now = clock.millis();
+    long now = scheduler.clock().millis();
     lock.lock();
     try {
-      java.util.Set<ParkedPoll> all = new java.util.LinkedHashSet<>();
+      Set<ParkedPoll> all = new LinkedHashSet<>();
       parkedByChannel.values().forEach(all::addAll);
       for (ParkedPoll p : all) {
-        unpark(p);
-        wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+        if (p.claim(ParkedPoll.State.RELEASED)) {
+          unparkLocked(p);
+          wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+        }
       }
     } finally {
       lock.unlock();
     }
-    complete(wakes, false, 0);
+    for (Wake w : wakes) {
+      w.poll.answer(w.answer);
+    }
   }
 
   @Override
   public void sweep() {
-    long horizon = clock.millis() - retention.toMillis();
+    long horizon = scheduler.clock().millis() - retention.toMillis();
     lock.lock();
     try {
       while (!retained.isEmpty() && retained.peekFirst().createdAt() < horizon) {
@@ -263,6 +281,20 @@ public final class InMemoryBus implements Bus {
       return retainedBytes;
     } finally {
       lock.unlock();
+    }
+  }
+
+  // guarded by lock; only the poll's winner calls it, once.
+  private void unparkLocked(ParkedPoll p) {
+    heldPolls--;
+    for (String c : p.channels) {
+      Set<ParkedPoll> set = parkedByChannel.get(c);
+      if (set != null) {
+        set.remove(p);
+        if (set.isEmpty()) {
+          parkedByChannel.remove(c);
+        }
+      }
     }
   }
 
@@ -290,52 +322,6 @@ public final class InMemoryBus implements Bus {
     }
   }
 
-  private void expire(ParkedPoll p) {
-    List<Notification> result;
-    lock.lock();
-    try {
-      if (p.done) {
-        return;
-      }
-      unpark(p);
-      result = collect(p.channels, p.last, clock.millis());
-    } finally {
-      lock.unlock();
-    }
-    p.callback.complete(result);
-  }
-
-  private void cancel(ParkedPoll p) {
-    lock.lock();
-    try {
-      if (p.done) {
-        return;
-      }
-      unpark(p);
-    } finally {
-      lock.unlock();
-    }
-    ScheduledFuture<?> timer = p.timer;
-    if (timer != null) {
-      timer.cancel(false);
-    }
-  }
-
-  // guarded by lock
-  private void unpark(ParkedPoll p) {
-    p.done = true;
-    heldPolls--;
-    for (String c : p.channels) {
-      Set<ParkedPoll> set = parkedByChannel.get(c);
-      if (set != null) {
-        set.remove(p);
-        if (set.isEmpty()) {
-          parkedByChannel.remove(c);
-        }
-      }
-    }
-  }
-
   // guarded by lock. Walks each log from the newest end, so a poll costs what it returns.
   private List<Notification> collect(Set<String> channels, long last, long now) {
     long since = now - FIRST_POLL_WINDOW.toMillis();
@@ -359,19 +345,5 @@ public final class InMemoryBus implements Bus {
     return out;
   }
 
-  private static final class ParkedPoll {
-    final Set<String> channels;
-    final long last;
-    final PollCallback callback;
-    volatile ScheduledFuture<?> timer;
-    boolean done; // guarded by the bus lock
-
-    ParkedPoll(Set<String> channels, long last, PollCallback callback) {
-      this.channels = channels;
-      this.last = last;
-      this.callback = callback;
-    }
-  }
-
-  private record Wake(ParkedPoll poll, List<Notification> result) {}
+  private record Wake(ParkedPoll poll, List<Notification> answer) {}
 }

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.possync.testing.MutableClock;
+import io.possync.time.ManualScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The in-memory bus (docs/protocol.md §3.2, §4): ids, the first-poll
- * window, {@code last}, parked polls, bounds and retention. Time is a fake clock and timers run on
- * a fake scheduler driven by it, so nothing here waits for real time.
+ * window, {@code last}, parked polls, bounds and retention. Time and timers are a
+ * {@link ManualScheduler}'s, so nothing here waits for real time.
  */
 class InMemoryBusTest {
   private static final String POS1 = "[\"shop\",\"pos.multi_session\",\"1\"]";
@@ -43,11 +43,10 @@ class InMemoryBusTest {
   private static final String POS2 = "[\"shop\",\"pos.multi_session\",\"2\"]";
   private static final Duration TIMEOUT = Duration.ofSeconds(50);
 
-  private final MutableClock clock = new MutableClock(Instant.parse("2024-03-01T08:00:00Z"));
-  private final FakeScheduler timers = new FakeScheduler(clock);
+  private final ManualScheduler timers = new ManualScheduler(Instant.parse("2024-03-01T08:00:00Z"));
 
   private InMemoryBus bus(Duration retention, long maxBytes, int maxHeld) {
-    return new InMemoryBus(clock, timers, retention, maxBytes, maxHeld);
+    return new InMemoryBus(timers, retention, maxBytes, maxHeld);
   }
 
   private InMemoryBus bus() {
@@ -75,14 +74,14 @@ class InMemoryBusTest {
   void firstPollSeesWhatItsChannelsGotInTheLastFiftySeconds() {
     InMemoryBus bus = bus();
     publish(bus, POS1, "old");
-    clock.advance(Duration.ofSeconds(30));
+    timers.advance(Duration.ofSeconds(30));
     publish(bus, POS1, "new");
     publish(bus, POS2, "someone else's");
-    clock.advance(Duration.ofSeconds(20).minusMillis(1));
+    timers.advance(Duration.ofSeconds(20).minusMillis(1));
 
     assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("old", "new");
 
-    clock.advance(Duration.ofMillis(1)); // "old" is now exactly 50 s old: Odoo asks for younger
+    timers.advance(Duration.ofMillis(1)); // "old" is now exactly 50 s old: Odoo asks for younger
     assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("new");
   }
 
@@ -93,7 +92,7 @@ class InMemoryBusTest {
     publish(bus, POS2, "two");
     publish(bus, POS1, "three");
     publish(bus, PONG1, "four");
-    clock.advance(Duration.ofSeconds(90));
+    timers.advance(Duration.ofSeconds(90));
 
     Poll p = poll(bus, 1, POS1, PONG1);
 
@@ -227,14 +226,14 @@ class InMemoryBusTest {
     publish(bus, POS2, "marker");
     publish(bus, POS1, "early");
     publish(bus, POS1, "early too");
-    clock.advance(Duration.ofSeconds(60));
+    timers.advance(Duration.ofSeconds(60));
     publish(bus, POS1, "later");
 
-    clock.advance(Duration.ofSeconds(40));
+    timers.advance(Duration.ofSeconds(40));
     bus.sweep();
     assertThat(messages(poll(bus, 1, POS1).answer())).containsExactly("early", "early too", "later");
 
-    clock.advance(Duration.ofMillis(1));
+    timers.advance(Duration.ofMillis(1));
     bus.sweep();
     assertThat(messages(poll(bus, 1, POS1).answer())).containsExactly("later");
     assertThat(bus.lastId()).isEqualTo(4); // ids are never reused
@@ -258,6 +257,91 @@ class InMemoryBusTest {
     assertThat(messages(poll(bus, 0, POS1).answer())).containsExactly("m4", "m5");
     assertThat(messages(poll(bus, 0, POS2).answer())).containsExactly("other");
     assertThat(bus.retainedBytes()).isLessThanOrEqualTo(3 * one + 20);
+  }
+
+  /** The one-writer contract: what is appended was reserved, and comes in id order. */
+  @Test
+  void appendRefusesIdsThatWereNotReservedOrComeOutOfOrder() {
+    InMemoryBus bus = bus();
+    long first = bus.reserve(3);
+    long now = timers.clock().millis();
+    Notification a = Notification.of(first, new Outgoing(POS1, "1"), now);
+    Notification b = Notification.of(first + 1, new Outgoing(POS1, "2"), now);
+    Notification c = Notification.of(first + 2, new Outgoing(POS1, "3"), now);
+    Notification unreserved = Notification.of(first + 3, new Outgoing(POS1, "4"), now);
+
+    assertThatThrownBy(() -> bus.append(List.of(b, a))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> bus.append(List.of(unreserved)))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(peek(bus, POS1)).isEmpty(); // a refused batch shows nothing
+
+    bus.append(List.of(a, c)); // a failed commit's ids may be skipped, never gone back to
+    assertThatThrownBy(() -> bus.append(List.of(b))).isInstanceOf(IllegalStateException.class);
+    assertThat(poll(bus, 0, POS1).answer()).containsExactly(a, c);
+  }
+
+  /** Reserved ids count as handed out: a client's {@code last} cannot overtake them. */
+  @Test
+  void pollCannotMoveTheCounterBelowReservedIds() {
+    InMemoryBus bus = bus();
+    long first = bus.reserve(5);
+
+    Poll p = poll(bus, 3, POS1);
+    assertThat(bus.lastId()).isEqualTo(5);
+
+    bus.append(List.of(Notification.of(first + 4, new Outgoing(POS1, "\"five\""),
+        timers.clock().millis())));
+    assertThat(messages(p.answer())).containsExactly("five");
+  }
+
+  @Test
+  void restoredNotificationsArePollableAndIdsContinueAboveThem() {
+    InMemoryBus bus = bus();
+    long now = timers.clock().millis();
+    Notification seven = Notification.of(7, new Outgoing(POS1, "\"seven\""), now);
+
+    bus.restore(9, List.of(seven));
+
+    assertThat(messages(poll(bus, 6, POS1).answer())).containsExactly("seven");
+    assertThat(bus.lastId()).isEqualTo(9);
+    assertThat(publish(bus, POS1, "next").id()).isEqualTo(10);
+  }
+
+  /** At shutdown every parked poll gets its (empty) answer at once, and its timer goes. */
+  @Test
+  void releaseAllAnswersEveryParkedPollOnce() {
+    InMemoryBus bus = bus();
+    Poll a = poll(bus, 0, POS1);
+    Poll b = poll(bus, 0, POS1, POS2);
+    Poll cancelled = poll(bus, 0, POS2);
+    cancelled.cancel.run();
+
+    bus.releaseAll();
+
+    assertThat(a.answer()).isEmpty();
+    assertThat(b.answer()).isEmpty();
+    assertThat(cancelled.calls()).isZero();
+    assertThat(bus.heldPolls()).isZero();
+    assertThat(timers.pending()).isZero();
+    timers.advance(TIMEOUT);
+    publish(bus, POS1, "later");
+    assertThat(a.calls()).isEqualTo(1);
+    assertThat(b.calls()).isEqualTo(1);
+  }
+
+  /** A callback that throws must not cost the other woken polls their answer. */
+  @Test
+  void aFailingCallbackDoesNotKeepTheOtherPollsWaiting() {
+    InMemoryBus bus = bus();
+    bus.poll(List.of(POS1), 0, false, TIMEOUT, answer -> {
+      throw new IllegalStateException("broken client");
+    });
+    Poll other = poll(bus, 0, POS1);
+
+    publish(bus, POS1, "news");
+
+    assertThat(messages(other.answer())).containsExactly("news");
+    assertThat(bus.heldPolls()).isZero();
   }
 
   /**
@@ -367,7 +451,7 @@ class InMemoryBusTest {
     long next = batch.isEmpty() ? 0 : bus.reserve(batch.size());
     List<Notification> out = new ArrayList<>();
     for (Outgoing o : batch) {
-      out.add(Notification.of(next++, o, clock.millis()));
+      out.add(Notification.of(next++, o, timers.clock().millis()));
     }
     bus.append(out);
     return out;
@@ -382,6 +466,13 @@ class InMemoryBusTest {
     Recorder r = new Recorder();
     Runnable cancel = bus.poll(List.of(channels), last, false, TIMEOUT, r);
     return new Poll(r, cancel);
+  }
+
+  private static List<Notification> peek(InMemoryBus bus, String... channels) {
+    Recorder r = new Recorder();
+    bus.poll(List.of(channels), 0, true, TIMEOUT, r);
+    assertThat(r.answers).hasSize(1);
+    return r.answers.get(0);
   }
 
   private static List<String> messages(List<Notification> notifications) {
@@ -417,162 +508,6 @@ class InMemoryBusTest {
       synchronized (recorder) {
         assertThat(recorder.answers).as("answers").hasSize(1);
         return recorder.answers.get(0);
-      }
-    }
-  }
-
-
-  /**
-   * Runs scheduled tasks when the fake clock passes their time; only {@code schedule(Runnable…)}
-   * is needed by the bus.
-   */
-  static final class FakeScheduler extends AbstractExecutorService
-      implements ScheduledExecutorService {
-    private final MutableClock clock;
-    private final PriorityQueue<Task> tasks = new PriorityQueue<>();
-    private final AtomicLong order = new AtomicLong();
-
-    FakeScheduler(MutableClock clock) {
-      this.clock = clock;
-    }
-
-    /** Moves the clock, running every task that falls due on the way, in time order. */
-    void advance(Duration d) {
-      long target = clock.millis() + d.toMillis();
-      while (true) {
-        Task next;
-        synchronized (this) {
-          next = tasks.peek();
-          if (next == null || next.dueMillis > target) {
-            break;
-          }
-          tasks.poll();
-        }
-        clock.advance(Duration.ofMillis(Math.max(0, next.dueMillis - clock.millis())));
-        next.run();
-      }
-      clock.advance(Duration.ofMillis(target - clock.millis()));
-    }
-
-    synchronized int pending() {
-      return tasks.size();
-    }
-
-    @Override
-    public synchronized ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-      Task t = new Task(command, clock.millis() + unit.toMillis(delay), order.incrementAndGet());
-      tasks.add(t);
-      return t;
-    }
-
-    private synchronized void remove(Task t) {
-      tasks.remove(t);
-    }
-
-    @Override
-    public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ScheduledFuture<?> scheduleAtFixedRate(Runnable c, long i, long p, TimeUnit u) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable c, long i, long d, TimeUnit u) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void execute(Runnable command) {
-      command.run();
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public List<Runnable> shutdownNow() {
-      return List.of();
-    }
-
-    @Override
-    public boolean isShutdown() {
-      return false;
-    }
-
-    @Override
-    public boolean isTerminated() {
-      return false;
-    }
-
-    @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-      return true;
-    }
-
-    private final class Task implements ScheduledFuture<Object>, Runnable {
-      final Runnable command;
-      final long dueMillis;
-      final long seq;
-      volatile boolean cancelled;
-      volatile boolean done;
-
-      Task(Runnable command, long dueMillis, long seq) {
-        this.command = command;
-        this.dueMillis = dueMillis;
-        this.seq = seq;
-      }
-
-      @Override
-      public void run() {
-        if (!cancelled) {
-          done = true;
-          command.run();
-        }
-      }
-
-      @Override
-      public long getDelay(TimeUnit unit) {
-        return unit.convert(dueMillis - clock.millis(), TimeUnit.MILLISECONDS);
-      }
-
-      @Override
-      public int compareTo(Delayed o) {
-        Task other = (Task) o;
-        int byTime = Long.compare(dueMillis, other.dueMillis);
-        return byTime != 0 ? byTime : Long.compare(seq, other.seq);
-      }
-
-      @Override
-      public boolean cancel(boolean mayInterruptIfRunning) {
-        if (done) {
-          return false;
-        }
-        cancelled = true;
-        remove(this);
-        return true;
-      }
-
-      @Override
-      public boolean isCancelled() {
-        return cancelled;
-      }
-
-      @Override
-      public boolean isDone() {
-        return done || cancelled;
-      }
-
-      @Override
-      public Object get() {
-        return null;
-      }
-
-      @Override
-      public Object get(long timeout, TimeUnit unit) {
-        return null;
       }
     }
   }
