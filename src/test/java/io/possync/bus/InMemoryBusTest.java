@@ -1,41 +1,22 @@
 package io.possync.bus;
 
-import io.possync.wire.Notification;
-import io.possync.wire.Outgoing;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.possync.time.ManualScheduler;
+import io.possync.wire.Notification;
+import io.possync.wire.Outgoing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.Random;
-import java.util.concurrent.AbstractExecutorService;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Delayed;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 
 /**
  * The in-memory bus (docs/protocol.md §3.2, §4): ids, the first-poll
- * window, {@code last}, parked polls, bounds and retention. Time and timers are a
- * {@link ManualScheduler}'s, so nothing here waits for real time.
+ * window, {@code last}, parked polls, bounds and retention, published the way the commit
+ * writer does. Time and timers are a {@link ManualScheduler}'s, so nothing waits for real time.
+ * Concurrent use: {@link InMemoryBusStressTest}.
  */
 class InMemoryBusTest {
   private static final String POS1 = "[\"shop\",\"pos.multi_session\",\"1\"]";
@@ -344,102 +325,6 @@ class InMemoryBusTest {
     assertThat(bus.heldPolls()).isZero();
   }
 
-  /**
-   * Eight threads publish on eight channels while twelve pollers loop, each parking when it has
-   * seen everything. Every poller must end with exactly the ids of its channels, in order: none
-   * skipped, none twice (D3: ids become visible in id order).
-   */
-  @Test
-  @Timeout(value = 30, unit = TimeUnit.SECONDS)
-  void manyPublishersAndParkedPollersNeverSkipAnId() throws Exception {
-    InMemoryBus bus = bus(Duration.ofSeconds(600), Long.MAX_VALUE, 1_000);
-    List<String> channels = new ArrayList<>();
-    for (int c = 0; c < 8; c++) {
-      channels.add("[\"load\",\"pos.multi_session\",\"" + c + "\"]");
-    }
-    Map<String, Collection<Long>> publishedOn = new ConcurrentHashMap<>();
-    channels.forEach(c -> publishedOn.put(c, new ConcurrentLinkedQueue<>()));
-
-    ExecutorService repoll = Executors.newFixedThreadPool(4);
-    List<LoopingPoller> pollers = new ArrayList<>();
-    for (int p = 0; p < 12; p++) {
-      LoopingPoller poller = new LoopingPoller(bus, repoll,
-          List.of(channels.get(p % 8), channels.get((p * 3 + 1) % 8)));
-      pollers.add(poller);
-      poller.pollAgain();
-    }
-
-    ExecutorService publishers = Executors.newFixedThreadPool(8);
-    CountDownLatch go = new CountDownLatch(1);
-    List<Future<?>> done = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      Random random = new Random(t);
-      done.add(publishers.submit(() -> {
-        go.await();
-        for (int b = 0; b < 500; b++) {
-          List<Outgoing> batch = new ArrayList<>();
-          for (int k = random.nextInt(3); k >= 0; k--) {
-            batch.add(new Outgoing(channels.get(random.nextInt(8)), "{\"b\":" + b + "}"));
-          }
-          for (Notification n : publishAsTheWriter(bus, batch)) {
-            publishedOn.get(n.channel()).add(n.id());
-          }
-        }
-        return null;
-      }));
-    }
-    go.countDown();
-    for (Future<?> f : done) {
-      f.get(20, TimeUnit.SECONDS);
-    }
-    publishers.shutdown();
-
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      for (LoopingPoller poller : pollers) {
-        assertThat(poller.seen.size()).isEqualTo(poller.channels.stream()
-            .mapToInt(c -> publishedOn.get(c).size()).sum());
-      }
-    });
-    for (LoopingPoller poller : pollers) {
-      assertThat(poller.failure).isNull();
-      List<Long> expected = poller.channels.stream().flatMap(c -> publishedOn.get(c).stream())
-          .sorted().toList();
-      assertThat(List.copyOf(poller.seen)).as("ids seen on %s", poller.channels)
-          .containsExactlyElementsOf(expected);
-    }
-    assertThat(bus.lastId()).isEqualTo(publishedOn.values().stream().mapToInt(Collection::size).sum());
-    repoll.shutdownNow();
-  }
-
-  /** A poller that re-polls with the highest id it saw, from another thread, as a POS does. */
-  private static final class LoopingPoller {
-    final InMemoryBus bus;
-    final ExecutorService executor;
-    final List<String> channels;
-    final Collection<Long> seen = new ConcurrentLinkedQueue<>();
-    volatile long last;
-    volatile Throwable failure;
-
-    LoopingPoller(InMemoryBus bus, ExecutorService executor, List<String> channels) {
-      this.bus = bus;
-      this.executor = executor;
-      this.channels = channels;
-    }
-
-    void pollAgain() {
-      bus.poll(channels, last, false, TIMEOUT, answer -> {
-        for (Notification n : answer) {
-          if (n.id() <= last) {
-            failure = new AssertionError("id " + n.id() + " again after " + last);
-          }
-          last = n.id();
-          seen.add(n.id());
-        }
-        executor.execute(this::pollAgain);
-      });
-    }
-  }
-
   // --- helpers ----------------------------------------------------------------------------
 
   private Notification publish(InMemoryBus bus, String channel, String text) {
@@ -455,11 +340,6 @@ class InMemoryBusTest {
     }
     bus.append(out);
     return out;
-  }
-
-  /** Several threads taking turns as the one writer. */
-  private synchronized List<Notification> publishAsTheWriter(InMemoryBus bus, List<Outgoing> batch) {
-    return publish(bus, batch);
   }
 
   private Poll poll(InMemoryBus bus, long last, String... channels) {
