@@ -17,7 +17,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.possync.bus.BusListener;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.http.RequestListener;
 import io.possync.odoo.OdooFailure;
 import io.possync.outbox.OutboxEntry;
@@ -141,9 +141,9 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
    *
    * @param outboxDbnames the POS dbnames that have an Odoo backend
    */
-  void watch(NotificationBus bus, Pipeline pipeline, OutboxStore outbox, Path dataDir,
+  void watch(Bus bus, Pipeline pipeline, OutboxStore outbox, Path dataDir,
       List<String> outboxDbnames) {
-    Gauge.builder("possync.polls.held", bus, NotificationBus::heldPolls)
+    Gauge.builder("possync.polls.held", bus, Bus::heldPolls)
         .description("Polls parked, waiting for a notification or their timeout")
         .strongReference(true).register(registry);
     Gauge.builder("possync.multisessions.hot", pipeline, Pipeline::multiSessionCount)

@@ -1,6 +1,6 @@
 package io.possync.app;
 
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.config.OdooBackend;
 import io.possync.config.Settings;
 import io.possync.http.PollActivity;
@@ -57,7 +57,7 @@ final class NodeStatus implements StatusSource {
   private final Clock clock;
   private final long startedAt;
   private final Pipeline pipeline;
-  private final NotificationBus bus;
+  private final Bus bus;
   private final Store store;
   private final OutboxStore outboxStore;
   private final GroupCommitter committer;
@@ -66,7 +66,7 @@ final class NodeStatus implements StatusSource {
   private final IntSupplier posPort;
 
   /** @param posPort the port the POS listener actually bound */
-  NodeStatus(Settings settings, Clock clock, Pipeline pipeline, NotificationBus bus, Store store,
+  NodeStatus(Settings settings, Clock clock, Pipeline pipeline, Bus bus, Store store,
       OutboxStore outboxStore, GroupCommitter committer, PollActivity activity,
       TrafficHistory traffic, IntSupplier posPort) {
     this.settings = settings;

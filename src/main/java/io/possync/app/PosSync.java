@@ -1,6 +1,7 @@
 package io.possync.app;
 
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
+import io.possync.bus.InMemoryBus;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
 import io.possync.http.AdminServer;
@@ -25,10 +26,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * A whole PosSync node: store, bus, multi-session state, the POS listener and the admin listener
  * (status page, metrics, health), wired from settings. Start-up restores the bus from the store
  * so that ids continue and retained notifications stay pollable across restarts
- * (PROTOCOL.md §4.4).
+ * (docs/protocol.md §4.4).
  */
 public final class PosSync implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PosSync.class);
@@ -45,9 +42,10 @@ public final class PosSync implements AutoCloseable {
 
   private final Settings settings;
   private final Clock clock;
-  private final ScheduledExecutorService scheduler;
   private final SqliteStore store;
-  private final NotificationBus bus;
+  private final Bus bus;
+  /** Poll timeouts and retention sweeps: short tasks on one timer thread. */
+  private final SystemScheduler timers;
   private final GroupCommitter committer;
   private final Pipeline pipeline;
   private final PosSyncServer server;
@@ -90,24 +88,18 @@ public final class PosSync implements AutoCloseable {
     this.clock = clock;
     this.store = SqliteStore.open(settings.store().dataDir(),
         SettingsTypes.syncPolicy(settings.store().sync()), settings.store().maxBytes());
-    ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = Executors.defaultThreadFactory().newThread(r);
-      t.setName("possync-timers");
-      t.setDaemon(true);
-      return t;
-    });
-    timers.setRemoveOnCancelPolicy(true); // answered polls must not leave their timers behind
-    this.scheduler = timers;
-    // The parts report to the metrics through listener interfaces of their own (DESIGN: only app
+    // The parts report to the metrics through listener interfaces of their own (docs/architecture.md: only app
     // knows Micrometer).
     this.metrics = new Metrics(clock);
-    this.bus = new NotificationBus(clock, scheduler, settings.retention().notifications(),
+    this.timers = new SystemScheduler(clock, "possync-timers");
+    this.bus = new InMemoryBus(timers, settings.retention().notifications(),
         settings.retention().notificationBytes(), settings.poll().maxHeld(), metrics);
     try {
       bus.restore(store.lastNotificationId(),
           store.notificationsSince(clock.millis() - settings.retention().notifications().toMillis(),
               settings.retention().notificationBytes()));
     } catch (RuntimeException e) {
+      timers.close();
       metrics.close();
       store.close();
       throw e;
@@ -156,7 +148,7 @@ public final class PosSync implements AutoCloseable {
       throw new IOException(StartChecks.explain(e, "--admin-port"), e);
     }
     outbox.start();
-    scheduler.scheduleWithFixedDelay(this::sweep, 10, 10, TimeUnit.SECONDS);
+    timers.every(java.time.Duration.ofSeconds(10), this::sweep);
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
             + " poll_timeout_s={} data_dir={} sync={} last_notification_id={} admin={}:{}"
             + " admin_auth={}",
@@ -196,7 +188,7 @@ public final class PosSync implements AutoCloseable {
     return admin.port();
   }
 
-  public NotificationBus bus() {
+  public Bus bus() {
     return bus;
   }
 
@@ -245,7 +237,7 @@ public final class PosSync implements AutoCloseable {
       }
       outboxTimer.close(); // interrupts a pass waiting on Odoo
       outbox.close();
-      scheduler.shutdownNow();
+      timers.close();
       committer.close();
       store.close();
       metrics.close();

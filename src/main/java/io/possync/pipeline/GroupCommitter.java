@@ -1,7 +1,7 @@
 package io.possync.pipeline;
 
 import io.possync.wire.Notification;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.store.Store;
 import io.possync.store.StoreException;
 import io.possync.sync.Outcome;
@@ -35,7 +35,7 @@ public final class GroupCommitter implements AutoCloseable {
   private static final int MAX_BATCH = 1024;
 
   private final Store store;
-  private final NotificationBus bus;
+  private final Bus bus;
   private final Clock clock;
   private final CommitListener listener;
   private final BlockingQueue<Pending> queue;
@@ -49,7 +49,7 @@ public final class GroupCommitter implements AutoCloseable {
    * @param capacity work waiting beyond which {@link #trySubmit} refuses at once
    * @param listener told of every transaction (size, duration) and of every failed one
    */
-  public GroupCommitter(Store store, NotificationBus bus, Clock clock, int capacity,
+  public GroupCommitter(Store store, Bus bus, Clock clock, int capacity,
       CommitListener listener) {
     this.listener = listener;
     this.store = store;

@@ -1,6 +1,6 @@
 package io.possync.pipeline;
 
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.bus.PollLimitException;
 import io.possync.wire.Notification;
 import java.time.Duration;
@@ -48,7 +48,7 @@ import java.util.function.Function;
  */
 public final class Pipeline {
   private final Store store;
-  private final NotificationBus bus;
+  private final Bus bus;
   private final GroupCommitter committer;
   private final MultiSessionRules rules;
   private final Terminals terminals;
@@ -65,7 +65,7 @@ public final class Pipeline {
    * @param maxLines  most lines one order may carry (limits.lines_per_order)
    * @param waiting   outcomes that may wait for the writer; beyond it requests wait to be admitted
    */
-  public Pipeline(Store store, NotificationBus bus, GroupCommitter committer,
+  public Pipeline(Store store, Bus bus, GroupCommitter committer,
       MultiSessionRules rules, Terminals terminals, Clock clock, long hotBytes, int maxLines,
       int waiting, DecisionListener listener) {
     this.store = store;

@@ -7,7 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.e2e.PosSyncScript.Step;
 import io.possync.testing.RpcClient;
 import io.possync.testing.RpcClient.Answer;
@@ -165,7 +165,7 @@ final class GoldenReplay implements AutoCloseable {
     JsonObject params = request.getAsJsonObject("params");
     BigDecimal referenceLast = params.get("last").getAsBigDecimal();
     params.addProperty("last", ids.translate(referenceLast));
-    NotificationBus bus = node.node().bus();
+    Bus bus = node.node().bus();
     int heldBefore = bus.heldPolls();
     PendingPoll poll = new PendingPoll(step,
         client.postAsync(step.exchange().path(), request.toString(), step.exchange().headers()),

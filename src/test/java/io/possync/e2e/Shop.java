@@ -13,7 +13,11 @@ import io.possync.terminal.Timing;
 import io.possync.terminal.VirtualTerminal;
 import io.possync.testing.TestNode;
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,13 +45,19 @@ final class Shop implements AutoCloseable {
   private static volatile Shop current;
 
   private final TestNode node;
+  /** The node's clock: the wall clock, moved forward by {@link #gc()}. */
+  private final ShiftedClock clock;
+  /** How long the node keeps notifications (retention.notifications). */
+  private final Duration retention;
   private final Restarts restarts;
   private final TerminalRuntime runtime = new TerminalRuntime(4);
   private final List<VirtualTerminal> terminals = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int restartCount;
 
-  private Shop(TestNode node, Restarts restarts) {
+  private Shop(TestNode node, ShiftedClock clock, Duration retention, Restarts restarts) {
     this.node = node;
+    this.clock = clock;
+    this.retention = retention;
     this.restarts = restarts;
     current = this;
   }
@@ -61,7 +71,10 @@ final class Shop implements AutoCloseable {
   }
 
   static Shop open(Map<String, String> settings, Restarts restarts) throws Exception {
-    return new Shop(TestNode.start(settings), restarts);
+    ShiftedClock clock = new ShiftedClock();
+    Duration retention = Duration.ofSeconds(
+        Long.parseLong(settings.getOrDefault("retention.notifications", "600")));
+    return new Shop(TestNode.start(settings, clock), clock, retention, restarts);
   }
 
   /** How often the server was restarted so far. */
@@ -134,9 +147,14 @@ final class Shop implements AutoCloseable {
     return t;
   }
 
-  /** Odoo's bus GC as the original tests call it (mstest.gc()): every retained message is gone. */
+  /**
+   * Odoo's bus GC as the original tests call it (mstest.gc()): every retained message is gone.
+   * Done as in production: the retention passes and the retention sweep runs (in memory and in
+   * the store, so a restart does not bring them back).
+   */
   void gc() {
-    node.node().bus().dropRetained();
+    clock.shift(retention.plusSeconds(1));
+    node.node().sweep();
   }
 
   MultiSessionStatus status() {
@@ -145,6 +163,35 @@ final class Shop implements AutoCloseable {
 
   MultiSessionStatus status(String db) {
     return node.node().pipeline().status(new MultiSessionKey(db, MULTI_SESSION)).orElseThrow();
+  }
+
+  /** The system clock plus an offset that only grows: time runs, and can jump forward. */
+  private static final class ShiftedClock extends Clock {
+    private volatile long offsetMillis;
+
+    void shift(Duration d) {
+      offsetMillis += d.toMillis(); // only the test thread shifts
+    }
+
+    @Override
+    public long millis() {
+      return System.currentTimeMillis() + offsetMillis;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 
   @Override

@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.Bus;
 import io.possync.store.SqliteTokens;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionStatus;
@@ -145,7 +145,7 @@ class FuzzTest {
       run.assertAll();
 
       long lastIdAfterFuzz = node.node().bus().lastId();
-      assertThat(lastIdAfterFuzz).isLessThanOrEqualTo(NotificationBus.MAX_ID);
+      assertThat(lastIdAfterFuzz).isLessThanOrEqualTo(Bus.MAX_ID);
       twoTerminalsStillSyncAnOrder(node, rpc, "after-fuzz");
       // (A replayed single request may not have created the fuzzed multi-session.)
       Long runId = node.node().pipeline().status(FUZZED).map(MultiSessionStatus::runId).orElse(null);
@@ -614,11 +614,11 @@ class FuzzTest {
 
   /** Samples the bus counter: it may only grow, and must stay below 2^53. */
   private static final class BusWatch implements Runnable {
-    final NotificationBus bus;
+    final Bus bus;
     final List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
     long previous;
 
-    BusWatch(NotificationBus bus) {
+    BusWatch(Bus bus) {
       this.bus = bus;
     }
 
@@ -628,7 +628,7 @@ class FuzzTest {
       if (now < previous && problems.size() < 10) {
         problems.add("lastId went back from " + previous + " to " + now);
       }
-      if (now > NotificationBus.MAX_ID && problems.size() < 10) {
+      if (now > Bus.MAX_ID && problems.size() < 10) {
         problems.add("lastId " + now + " is above 2^53 - 1");
       }
       previous = Math.max(previous, now);

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.bus.NotificationBus;
+import io.possync.bus.InMemoryBus;
 import io.possync.outbox.OutboxPolicy;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
@@ -18,6 +18,7 @@ import io.possync.sync.MultiSessionRules;
 import io.possync.sync.OrderRow;
 import io.possync.sync.Terminals;
 import io.possync.sync.UpdateRequest;
+import io.possync.time.ManualScheduler;
 import io.possync.wire.Channel;
 import io.possync.wire.Notification;
 import java.lang.reflect.InvocationTargetException;
@@ -29,8 +30,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,8 +50,8 @@ class PipelineCommitTest {
   Path dir;
 
   private SqliteStore real;
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
-  private NotificationBus bus;
+  private final ManualScheduler time = new ManualScheduler();
+  private InMemoryBus bus;
   private GroupCommitter committer;
   private Pipeline pipeline;
   /** Counted down when a held commit has begun; the commit waits for {@link #release}. */
@@ -63,14 +62,14 @@ class PipelineCommitTest {
   @BeforeEach
   void start() {
     real = SqliteStore.open(dir, SqliteStore.SyncPolicy.PROCESS, 0);
-    Clock clock = Clock.systemUTC();
-    bus = new NotificationBus(clock, timers, Duration.ofMinutes(10), 1 << 20, 1000);
+    Clock clock = time.clock();
+    bus = new InMemoryBus(time, Duration.ofMinutes(10), 1 << 20, 1000);
     committer = new GroupCommitter(faulty(real), bus, clock, 1000, CommitListener.NONE);
     startPipeline(1000);
   }
 
   private void startPipeline(int waiting) {
-    Clock clock = Clock.systemUTC();
+    Clock clock = time.clock();
     Terminals terminals = new Terminals();
     pipeline = new Pipeline(real, bus, committer,
         new MultiSessionRules(terminals, OutboxPolicy.NONE, ConflictPolicy.REJECT, clock),
@@ -80,7 +79,6 @@ class PipelineCommitTest {
   @AfterEach
   void stop() {
     committer.close();
-    timers.shutdownNow();
     real.close();
   }
 
