@@ -6,8 +6,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What an Odoo XML-RPC fault means for delivery (ODOO-BACKEND §1.6 and §5): the faultCode says
- * which family of exception Odoo raised, and for code 1 the exception that ends the traceback
+ * What an Odoo XML-RPC fault means for delivery (docs/odoo-backend.md §1.6 and §5): the faultCode
+ * says which family of exception Odoo raised, and for code 1 the exception that ends the traceback
  * says which one.
  */
 final class FaultClassifier {
@@ -66,9 +66,9 @@ final class FaultClassifier {
   /**
    * The exception a Python traceback ends with: the first unindented line after the last
    * "Traceback" header's frames, with the lines that continue its message. This is the
-   * "last line" of ODOO-BACKEND §5 for one-line exceptions, and also holds for psycopg2 errors
-   * whose message goes on with DETAIL and HINT lines. The traceback before a "During handling of
-   * the above exception" is thereby skipped. Without a traceback: the last non-empty line.
+   * "last line" of docs/odoo-backend.md §5 for one-line exceptions, and also holds for psycopg2
+   * errors whose message goes on with DETAIL and HINT lines. The traceback before a "During
+   * handling of the above exception" is thereby skipped. Without a traceback: the last non-empty line.
    */
   static String finalException(String faultString) {
     String[] lines = faultString.split("\r?\n", -1);

@@ -12,8 +12,8 @@ import org.xml.sax.helpers.DefaultHandler;
 
 /**
  * The only XML parsers that read Odoo's answers: no DOCTYPE, no external entities, secure
- * processing on. Odoo's answers never carry a DOCTYPE (ODOO-BACKEND §1.1: CPython's marshaller
- * writes none), so refusing one costs nothing and rules out XXE and entity expansion.
+ * processing on. Odoo's answers never carry a DOCTYPE (docs/odoo-backend.md §1.1: CPython's
+ * marshaller writes none), so refusing one costs nothing and rules out XXE and entity expansion.
  */
 final class HardenedSax {
   private static final String DISALLOW_DOCTYPE =

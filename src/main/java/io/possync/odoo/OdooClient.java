@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The few Odoo calls PosSync makes, on {@code /xmlrpc/2/common} and {@code /xmlrpc/2/object} only
- * (ODOO-BACKEND §1). One instance talks to one {@link OdooConnection}; it is thread-safe.
+ * (docs/odoo-backend.md §1). One instance talks to one {@link OdooConnection}; it is thread-safe.
  */
 public interface OdooClient {
 
@@ -24,7 +24,7 @@ public interface OdooClient {
    *
    * @param paidOrder the POS's paid-order wrapper {@code {"id": uid, "data": {...}, ...}} exactly as
    *                  the terminal sent it in {@code order_data}; converted for XML-RPC here (dates,
-   *                  nulls, {@code server_id}, {@code to_invoice}, ODOO-BACKEND §2.3–2.5)
+   *                  nulls, {@code server_id}, {@code to_invoice}, docs/odoo-backend.md §2.3–2.5)
    * @return ids of the orders Odoo created: empty when Odoo already had one with that name
    */
   List<Integer> createFromUi(int uid, OdooVersion version, JsonObject paidOrder)

@@ -12,7 +12,7 @@ public final class OdooFailure extends Exception {
     UNREACHABLE,
     /**
      * Odoo may have committed the call (reply timeout, connection reset, 504): retry, but look the
-     * order up by its pos_reference first (ODOO-BACKEND §2.7, §5 rows 3–4).
+     * order up by its pos_reference first (docs/odoo-backend.md §2.7, §5 rows 3–4).
      */
     AMBIGUOUS,
     /** Odoo is busy (database loading, serialization failure after its own retries): retry. */

@@ -2,7 +2,10 @@ package io.possync.odoo;
 
 import org.apache.xmlrpc.XmlRpcException;
 
-/** Odoo answered with an XML-RPC fault: an int faultCode and its faultString (ODOO-BACKEND §1.6). */
+/**
+ * Odoo answered with an XML-RPC fault: an int faultCode and its faultString
+ * (docs/odoo-backend.md §1.6).
+ */
 final class OdooFault extends XmlRpcException {
   private final String faultString;
 

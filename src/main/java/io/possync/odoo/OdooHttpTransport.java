@@ -24,8 +24,8 @@ import org.xml.sax.XMLReader;
  * Apache's JDK-{@code HttpURLConnection} transport for one call, made safe for Odoo: redirects
  * are not followed, both timeouts are set (3.1.3's Sun transport sets neither), answers are
  * parsed by {@link HardenedSax} and {@link StrictResponseParser}, and every failure is
- * classified by how far the call got (ODOO-BACKEND §5): before the connection was made nothing
- * reached Odoo; after the request was sent Odoo may have committed it.
+ * classified by how far the call got (docs/odoo-backend.md §5): before the connection was made
+ * nothing reached Odoo; after the request was sent Odoo may have committed it.
  */
 final class OdooHttpTransport extends XmlRpcSunHttpTransport {
   /** Answers PosSync asks for are a few KB; anything this large is not Odoo talking to us. */
@@ -48,8 +48,8 @@ final class OdooHttpTransport extends XmlRpcSunHttpTransport {
     if (!(c instanceof HttpURLConnection http)) {
       throw new IOException("not an HTTP URL: " + url);
     }
-    // A 302 would be followed as a GET without body and a 301 to https not at all (ODOO-BACKEND
-    // §5 row 5a, §7.5): following none makes every redirect one clear configuration error.
+    // A 302 would be followed as a GET without body and a 301 to https not at all
+    // (docs/odoo-backend.md §5 row 5a, §7.5): following none makes every redirect one clear configuration error.
     http.setInstanceFollowRedirects(false);
     http.setConnectTimeout(connectTimeoutMillis);
     http.setReadTimeout(replyTimeoutMillis);
@@ -61,7 +61,7 @@ final class OdooHttpTransport extends XmlRpcSunHttpTransport {
    * Apache always knows the length (contentLengthOptional=false). Streaming the body with it,
    * rather than letting the JDK buffer it, also stops the JDK from silently sending the POST a
    * second time when reading the answer fails: a retried create_from_ui is the outbox's decision,
-   * after a look-up by pos_reference (ODOO-BACKEND §2.7).
+   * after a look-up by pos_reference (docs/odoo-backend.md §2.7).
    */
   @Override
   protected void setContentLength(int length) {
@@ -125,7 +125,7 @@ final class OdooHttpTransport extends XmlRpcSunHttpTransport {
   }
 
   /**
-   * Odoo answers every XML-RPC call, fault or not, with 200 (ODOO-BACKEND §1.1): any other
+   * Odoo answers every XML-RPC call, fault or not, with 200 (docs/odoo-backend.md §1.1): any other
    * status comes from something in front of it, and says how far the call got.
    */
   private TransportFailure statusFailure(HttpURLConnection c, int status) {

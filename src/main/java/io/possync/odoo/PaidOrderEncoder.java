@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
 
 /**
  * Turns the POS's paid-order wrapper, as the terminal sent it, into the XML-RPC values
- * {@code create_from_ui} takes (ODOO-BACKEND §1.4, §2.3–2.5). Only types Odoo's marshaller reads
- * come out: Integer, Double, Boolean, String, Map, List; never a date, null or extension type.
+ * {@code create_from_ui} takes (docs/odoo-backend.md §1.4, §2.3–2.5). Only types Odoo's
+ * marshaller reads come out: Integer, Double, Boolean, String, Map, List; never a date, null or
+ * extension type.
  */
 final class PaidOrderEncoder {
   /** Deeper than any order the POS builds; bounds the recursion. */

@@ -3,7 +3,7 @@ package io.possync.odoo;
 /**
  * Reads back the Python {@code repr} Odoo puts in some faults: {@code str(e)} of an
  * {@code except_orm} whose args are {@code (message, None)} is the tuple's repr, quotes, escaped
- * newlines and all (ODOO-BACKEND §1.5, AccessError and MissingError).
+ * newlines and all (docs/odoo-backend.md §1.5, AccessError and MissingError).
  */
 final class PythonRepr {
   private PythonRepr() {}

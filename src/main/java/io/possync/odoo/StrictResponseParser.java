@@ -11,7 +11,7 @@ import org.xml.sax.SAXParseException;
  * Apache's response parser with the fault checked before the library sees it. Apache 3.1.3
  * deserializes a fault's {@code faultCause} bytes with {@code ObjectInputStream} whether or not
  * extensions are enabled (CVE-2019-17570), and casts a string faultCode to Integer unchecked
- * (ODOO-BACKEND §1.1, legacy routes). Odoo sends neither, so both are refused here.
+ * (docs/odoo-backend.md §1.1, legacy routes). Odoo sends neither, so both are refused here.
  */
 final class StrictResponseParser extends XmlRpcResponseParser {
   private boolean carriedFaultCause;

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link OdooClient} on Apache XML-RPC 3.1.3, hardened: {@code /xmlrpc/2/} routes only, no
  * extensions and no Java deserialization, no DOCTYPE, no redirects, bounded waits, and every
- * failure classified for the outbox (ODOO-BACKEND §1, §5).
+ * failure classified for the outbox (docs/odoo-backend.md §1, §5).
  */
 public final class XmlRpcOdooClient implements OdooClient {
   private static final Logger LOG = LoggerFactory.getLogger(XmlRpcOdooClient.class);
@@ -34,7 +34,7 @@ public final class XmlRpcOdooClient implements OdooClient {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   /**
    * How long to wait for an answer: {@code create_from_ui} may sleep up to ~31 s in Odoo's own
-   * retries before creating pickings and invoices (ODOO-BACKEND §1.3, §1.4).
+   * retries before creating pickings and invoices (docs/odoo-backend.md §1.3, §1.4).
    */
   public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(60);
 

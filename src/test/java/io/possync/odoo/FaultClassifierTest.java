@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.possync.odoo.OdooFailure.Kind;
 import org.junit.jupiter.api.Test;
 
-/** Reading Odoo's fault strings (ODOO-BACKEND §1.5, §1.6, §5). */
+/** Reading Odoo's fault strings (docs/odoo-backend.md §1.5, §1.6, §5). */
 class FaultClassifierTest {
 
   @Test

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The JSON to XML-RPC conversion of a paid order (ODOO-BACKEND §1.4, §2.3–2.5). */
+/** The JSON to XML-RPC conversion of a paid order (docs/odoo-backend.md §1.4, §2.3–2.5). */
 class PaidOrderEncoderTest {
 
   @ParameterizedTest
