@@ -56,7 +56,8 @@ import org.w3c.dom.Document;
 
 /**
  * The XML-RPC client against a WireMock Odoo answering the byte-exact bodies of
- * docs/odoo-backend.md §1.5, stubbed the way §6 lists them; every failure is also checked for the password.
+ * docs/odoo-backend.md §1.5, stubbed as §6 describes; every failure is also checked for the
+ * password.
  */
 class XmlRpcOdooClientTest {
   private static final String PASSWORD = "s3cret-Pa55word";
