@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 
 /**
  * PosSync run as a separate process, the way {@code scripts/possync serve} runs it, so that tests
@@ -70,23 +71,19 @@ public final class ServerProcess implements AutoCloseable {
     process = pb.start();
     RpcClient rpc = new RpcClient(baseUri(),
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("PosSync exited with " + process.exitValue()
-            + "; see " + dataDir.resolve("server.log"));
-      }
-      try {
-        rpc.call("/pos_longpolling/update",
-            JsonParser.parseString("{\"message\":\"PING\",\"pos_id\":98,\"db_name\":\"probe\"}"));
-        return this;
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw notYet;
-        }
-        Thread.sleep(50);
-      }
-    }
+    // Polled, not slept on: the first PING that is answered ends the wait.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .ignoreException(IOException.class)
+        .until(() -> {
+          if (!process.isAlive()) {
+            throw new IllegalStateException("PosSync exited with " + process.exitValue()
+                + "; see " + dataDir.resolve("server.log"));
+          }
+          rpc.call("/pos_longpolling/update",
+              JsonParser.parseString("{\"message\":\"PING\",\"pos_id\":98,\"db_name\":\"probe\"}"));
+          return true;
+        });
+    return this;
   }
 
   /** SIGKILL: no shutdown hook, no flush, as a crash or a power cut of the process. */
