@@ -73,7 +73,7 @@ public final class ServerProcess implements AutoCloseable {
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
     // Polled, not slept on: the first PING that is answered ends the wait.
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-        .ignoreException(IOException.class)
+        .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> {
           if (!process.isAlive()) {
             throw new IllegalStateException("PosSync exited with " + process.exitValue()
