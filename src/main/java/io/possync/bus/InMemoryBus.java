@@ -102,22 +102,12 @@ public final class InMemoryBus implements Bus {
 
   @Override
   public long lastId() {
-    lock.lock();
-    try {
-      return lastId;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> lastId);
   }
 
   @Override
   public int heldPolls() {
-    lock.lock();
-    try {
-      return heldPolls;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> heldPolls);
   }
 
   @Override
@@ -276,12 +266,7 @@ public final class InMemoryBus implements Bus {
 
   @Override
   public long retainedBytes() {
-    lock.lock();
-    try {
-      return retainedBytes;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> retainedBytes);
   }
 
   // guarded by lock; only the poll's winner calls it, once.
@@ -346,4 +331,14 @@ public final class InMemoryBus implements Bus {
   }
 
   private record Wake(ParkedPoll poll, List<Notification> answer) {}
+
+  /** A field read under the bus lock (its writers hold it too). */
+  private <T> T locked(java.util.function.Supplier<T> read) {
+    lock.lock();
+    try {
+      return read.get();
+    } finally {
+      lock.unlock();
+    }
+  }
 }

@@ -1,10 +1,9 @@
 package io.possync.time;
 
+import io.possync.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.PriorityQueue;
 
 /**
@@ -14,10 +13,13 @@ import java.util.PriorityQueue;
  */
 public final class ManualScheduler implements Scheduler {
   private final PriorityQueue<Task> queue = new PriorityQueue<>();
+  private final MutableClock clock;
+  /** The clock's time, moved only under this object's lock. */
   private long now;
   private long sequence;
 
   public ManualScheduler(Instant start) {
+    this.clock = new MutableClock(start);
     this.now = start.toEpochMilli();
   }
 
@@ -27,29 +29,7 @@ public final class ManualScheduler implements Scheduler {
 
   @Override
   public Clock clock() {
-    return new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(millis());
-      }
-
-      @Override
-      public long millis() {
-        synchronized (ManualScheduler.this) {
-          return now;
-        }
-      }
-    };
+    return clock;
   }
 
   @Override
@@ -86,11 +66,11 @@ public final class ManualScheduler implements Scheduler {
       synchronized (this) {
         Task head = queue.peek();
         if (head == null || head.at > target) {
-          now = target;
+          moveTo(target);
           return;
         }
         due = queue.poll();
-        now = Math.max(now, due.at);
+        moveTo(Math.max(now, due.at));
         if (due.period > 0) {
           due.at = now + due.period; // the same object again, so cancelling it stops every run
           due.order = sequence++;
@@ -99,6 +79,12 @@ public final class ManualScheduler implements Scheduler {
       }
       due.task.run();
     }
+  }
+
+  // guarded by this
+  private void moveTo(long millis) {
+    clock.advance(Duration.ofMillis(millis - now));
+    now = millis;
   }
 
   /** Runs what is due now without moving time. */
