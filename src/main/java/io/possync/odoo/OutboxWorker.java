@@ -47,6 +47,8 @@ public final class OutboxWorker implements AutoCloseable {
   /** One configured backend and the client that talks to it. */
   public record Backend(OdooConnection connection, OdooClient client) {}
 
+  /** Set while a delivery is retried after a fresh login; passes never overlap. */
+  private boolean relogging;
   /** What a successful login gave us; dropped when Odoo refuses the credentials later. */
   private record Session(OdooVersion version, int uid) {}
 
@@ -264,8 +266,10 @@ public final class OutboxWorker implements AutoCloseable {
         return finish(row, OutboxState.DEAD, "Odoo refused the order: " + f.getMessage(), null);
       }
       case AUTHENTICATION, MISCONFIGURED -> {
-        if (f.kind() == OdooFailure.Kind.AUTHENTICATION && sessions[i] != null) {
-          // The password may have changed since we logged in: one fresh login, then stop.
+        if (f.kind() == OdooFailure.Kind.AUTHENTICATION && sessions[i] != null && !relogging) {
+          // The password may have changed since we logged in: one fresh login, then stop. Refused
+          // again right after it (the login works, the calls do not), the queue pauses: logging
+          // in again and again would recurse, and Odoo locks an address out after 5 failures.
           sessions[i] = null;
           return deliverAfterRelogin(i, row);
         }
@@ -292,7 +296,12 @@ public final class OutboxWorker implements AutoCloseable {
       pause(backends.get(i), again);
       return false;
     }
-    return deliver(i, row);
+    relogging = true;
+    try {
+      return deliver(i, row);
+    } finally {
+      relogging = false;
+    }
   }
 
   private void pause(Backend b, OdooFailure f) {

@@ -100,6 +100,21 @@ class OutboxWorkerTest {
   }
 
   @Test
+  void callsRefusedAfterAFreshLoginPauseTheQueueInsteadOfLoggingInAgainAndAgain() {
+    store.add("00001-001-0006");
+    odoo.refuseCalls = true; // the login is accepted, every call after it is not
+    worker = start(Duration.ofSeconds(1));
+
+    scheduler.runDue();
+    assertThat(store.pauseOf(DB)).isPresent();
+    assertThat(odoo.logins.get()).as("the first login and one fresh login").isEqualTo(2);
+    assertThat(odoo.creates.get()).isEqualTo(2);
+    scheduler.advance(Duration.ofSeconds(3));
+    assertThat(odoo.logins.get()).as("paused: no more logins").isEqualTo(2);
+    assertThat(store.row("00001-001-0006").state()).isEqualTo(OutboxState.PENDING);
+  }
+
+  @Test
   void aScheduledPassWaitsForOneUnderWay() throws Exception {
     store.add("00001-001-0004");
     store.add("00001-001-0005");
@@ -130,6 +145,8 @@ class OutboxWorkerTest {
   /** Odoo as a script: refuses logins, is unreachable for a few creates, or holds them. */
   private static final class ScriptedOdoo implements OdooClient {
     volatile boolean refuseLogin;
+    /** Odoo answers every call after the login with an access error (fault 3). */
+    volatile boolean refuseCalls;
     volatile CountDownLatch hold;
     final AtomicInteger unreachableFor = new AtomicInteger();
     final AtomicInteger logins = new AtomicInteger();
@@ -161,6 +178,9 @@ class OutboxWorkerTest {
         created.add(paidOrder.getAsJsonObject("data").get("name").getAsString());
         if (hold != null) {
           hold.await();
+        }
+        if (refuseCalls) {
+          throw new OdooFailure(OdooFailure.Kind.AUTHENTICATION, 3, "Access Denied", null);
         }
         if (unreachableFor.getAndDecrement() > 0) {
           throw new OdooFailure(OdooFailure.Kind.UNREACHABLE, 0, "cannot connect", null);
