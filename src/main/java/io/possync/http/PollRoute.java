@@ -108,7 +108,7 @@ final class PollRoute implements Route {
       if (i > 0) {
         sb.append(',');
       }
-      sb.append(notifications.get(i).json());
+      notifications.get(i).appendTo(sb);
     }
     return sb.append(']').toString();
   }

@@ -21,7 +21,7 @@ import java.sql.Statement;
  */
 final class SqliteDatabase implements AutoCloseable {
   /** Version of the schema this code writes; older files are migrated at start. */
-  static final int SCHEMA_VERSION = 3;
+  static final int SCHEMA_VERSION = 4;
   static final String DB_FILE = "possync.db";
   /** Held (locked) by the one PosSync process that uses the data directory. */
   static final String LOCK_FILE = "possync.lock";
@@ -230,6 +230,19 @@ final class SqliteDatabase implements AutoCloseable {
           + " ms_id INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL,"
           + " revoked_at INTEGER)");
       s.execute("PRAGMA user_version = 3");
+      s.execute("COMMIT");
+    }
+    if (version < 4) {
+      // Version 4: a broadcast's message is kept once (bodies), each copy only as its id, channel
+      // and message_ID. Rows written before keep their whole text in notifications.body, with no
+      // message_id.
+      s.execute("BEGIN IMMEDIATE");
+      s.execute("CREATE TABLE bodies (id INTEGER PRIMARY KEY, before TEXT NOT NULL,"
+          + " after TEXT NOT NULL, created_at INTEGER NOT NULL)");
+      s.execute("CREATE INDEX bodies_by_time ON bodies (created_at)");
+      s.execute("ALTER TABLE notifications ADD COLUMN body_id INTEGER");
+      s.execute("ALTER TABLE notifications ADD COLUMN message_id INTEGER");
+      s.execute("PRAGMA user_version = 4");
       s.execute("COMMIT");
     }
   }

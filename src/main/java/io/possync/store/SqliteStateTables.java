@@ -10,6 +10,7 @@ import io.possync.sync.OrderState;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
+import io.possync.wire.MessageBody;
 import io.possync.wire.Notification;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,11 +18,15 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The multi-session state tables (multi-sessions, terminals, orders) and the retained
@@ -29,6 +34,7 @@ import java.util.Optional;
  * purges come from the single writer thread; loads from any thread, one at a time.
  */
 final class SqliteStateTables {
+  private static final Logger LOG = LoggerFactory.getLogger(SqliteStateTables.class);
   private final SqliteDatabase db;
 
   SqliteStateTables(SqliteDatabase db) {
@@ -54,15 +60,20 @@ final class SqliteStateTables {
    */
   List<Notification> notificationsSince(long sinceMillis, long maxBytes) {
     synchronized (db.readLock) {
-      try (PreparedStatement p = db.reader.prepareStatement("SELECT id, channel, created_at, body"
-          + " FROM notifications WHERE created_at >= ? ORDER BY id DESC")) {
+      try (PreparedStatement p = db.reader.prepareStatement("SELECT n.id, n.channel,"
+          + " n.created_at, n.body, n.body_id, n.message_id, b.before, b.after"
+          + " FROM notifications n LEFT JOIN bodies b ON b.id = n.body_id"
+          + " WHERE n.created_at >= ? ORDER BY n.id DESC")) {
         p.setLong(1, sinceMillis);
         List<Notification> out = new ArrayList<>();
+        Map<Long, MessageBody> bodies = new HashMap<>();
         long bytes = 0;
         try (ResultSet rs = p.executeQuery()) {
           while (rs.next()) {
-            Notification n = new Notification(rs.getLong(1), rs.getString(2), rs.getLong(3),
-                rs.getString(4));
+            Notification n = notification(rs, bodies);
+            if (n == null) {
+              continue;
+            }
             bytes += n.footprint();
             if (bytes > maxBytes && !out.isEmpty()) {
               break;
@@ -77,6 +88,43 @@ final class SqliteStateTables {
       }
     }
   }
+
+  /**
+   * One notification row: a copy of a shared body (one {@link MessageBody} object per body row,
+   * so the copies share it in memory again), a message of its own, or a row written before bodies
+   * existed, which holds the whole notification text.
+   */
+  private static Notification notification(ResultSet rs, Map<Long, MessageBody> bodies)
+      throws SQLException {
+    long id = rs.getLong(1);
+    String channel = rs.getString(2);
+    long createdAt = rs.getLong(3);
+    long messageId = rs.getLong(6);
+    if (rs.wasNull()) {
+      Optional<Notification> old = Notification.fromText(id, channel, createdAt, rs.getString(4));
+      if (old.isEmpty()) {
+        LOG.warn("event=notification_unreadable id={}", id);
+      }
+      return old.orElse(null);
+    }
+    long bodyId = rs.getLong(5);
+    if (rs.wasNull()) {
+      return new Notification(id, channel, createdAt, MessageBody.whole(rs.getString(4)),
+          messageId);
+    }
+    String before = rs.getString(7);
+    String after = rs.getString(8);
+    if (before == null) {
+      LOG.warn("event=notification_body_missing id={} body_id={}", id, bodyId);
+      return null;
+    }
+    // The copies of one body are not counted here: each weighs as if it were the only one, which
+    // keeps the memory bound on the safe side.
+    MessageBody body = bodies.computeIfAbsent(bodyId,
+        k -> MessageBody.spliced(before, after, 1));
+    return new Notification(id, channel, createdAt, body, messageId);
+  }
+
 
   Optional<MultiSessionSnapshot> loadMultiSession(MultiSessionKey key) {
     synchronized (db.readLock) {
@@ -156,8 +204,10 @@ final class SqliteStateTables {
             + " revision = excluded.revision, run_id = excluded.run_id");
         PreparedStatement purge = db.writer.prepareStatement(
             "DELETE FROM orders WHERE dbname = ? AND ms_id = ? AND uid = ?");
-        PreparedStatement notif = db.writer.prepareStatement(
-            "INSERT INTO notifications VALUES (?, ?, ?, ?)");
+        PreparedStatement notif = db.writer.prepareStatement("INSERT INTO notifications"
+            + " (id, channel, created_at, body, body_id, message_id) VALUES (?, ?, ?, ?, ?, ?)");
+        PreparedStatement body = db.writer.prepareStatement(
+            "INSERT INTO bodies VALUES (?, ?, ?, ?)");
         PreparedStatement meta = db.writer.prepareStatement(
             "UPDATE meta SET value = max(value, ?) WHERE key = 'last_notification_id'");
         PreparedStatement outbox = SqliteOutbox.prepareQueue(db.writer)) {
@@ -201,11 +251,32 @@ final class SqliteStateTables {
           purge.addBatch();
         }
       }
+      // A broadcast's body is written once, under the id of its first copy; each copy is a row
+      // of ids. A message of its own is written in its row.
+      Map<MessageBody, Long> written = new IdentityHashMap<>();
       for (Notification n : notifications) {
         notif.setLong(1, n.id());
         notif.setString(2, n.channel());
         notif.setLong(3, n.createdAt());
-        notif.setString(4, n.json());
+        notif.setLong(6, n.messageId());
+        MessageBody b = n.body();
+        if (b.spliced()) {
+          Long bodyId = written.get(b);
+          if (bodyId == null) {
+            bodyId = n.id();
+            written.put(b, bodyId);
+            body.setLong(1, bodyId);
+            body.setString(2, b.before());
+            body.setString(3, b.after());
+            body.setLong(4, n.createdAt());
+            body.addBatch();
+          }
+          notif.setString(4, "");
+          notif.setLong(5, bodyId);
+        } else {
+          notif.setString(4, b.before());
+          notif.setNull(5, java.sql.Types.INTEGER);
+        }
         notif.addBatch();
       }
       // Purges first: an order purged in memory and then created again under the same uid must
@@ -215,6 +286,7 @@ final class SqliteStateTables {
       term.executeBatch();
       order.executeBatch();
       outbox.executeBatch();
+      body.executeBatch();
       notif.executeBatch();
       meta.setLong(1, lastNotificationId);
       meta.executeUpdate();
@@ -228,6 +300,8 @@ final class SqliteStateTables {
   void purge(long notificationsBefore, long runStartedBefore) {
     try (PreparedStatement n = db.writer.prepareStatement(
             "DELETE FROM notifications WHERE created_at < ?");
+        PreparedStatement b = db.writer.prepareStatement(
+            "DELETE FROM bodies WHERE created_at < ?");
         PreparedStatement o = db.writer.prepareStatement("DELETE FROM orders WHERE state != 'draft'"
             + " AND EXISTS (SELECT 1 FROM multi_sessions m WHERE m.dbname = orders.dbname"
             + " AND m.ms_id = orders.ms_id AND orders.run_id < m.run_id"
@@ -235,6 +309,8 @@ final class SqliteStateTables {
       db.begin();
       n.setLong(1, notificationsBefore);
       n.executeUpdate();
+      b.setLong(1, notificationsBefore); // a body is as old as its copies
+      b.executeUpdate();
       o.setLong(1, runStartedBefore);
       o.executeUpdate();
       db.end();

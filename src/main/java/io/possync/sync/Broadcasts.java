@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.possync.wire.Channel;
 import io.possync.wire.Json;
+import io.possync.wire.MessageBody;
 import io.possync.wire.Outgoing;
 import io.possync.wire.Python;
 import java.math.BigInteger;
@@ -38,19 +39,23 @@ final class Broadcasts {
     if (recipients.isEmpty()) {
       return out;
     }
-    // Serialize once; each copy differs only in message_ID. The placeholder is above 2^53, so a
-    // real payload holding it is absurd, but if it does the copies are serialized one by one.
+    // Serialized once and kept once: each copy differs only in message_ID, spliced in where the
+    // placeholder stands. The placeholder is above 2^53, so a real payload holding it is absurd,
+    // but if one does the copies are serialized one by one.
     data.addProperty("message_ID", MESSAGE_ID_PLACEHOLDER);
     String template = Json.write(message);
     String placeholder = Long.toString(MESSAGE_ID_PLACEHOLDER);
-    boolean usable = template.indexOf(placeholder) == template.lastIndexOf(placeholder);
+    int at = template.indexOf(placeholder);
+    MessageBody shared = at >= 0 && at == template.lastIndexOf(placeholder)
+        ? MessageBody.spliced(template.substring(0, at),
+            template.substring(at + placeholder.length()), recipients.size())
+        : null;
     for (Terminal t : recipients) {
       t.messageId++;
       ms.changed(t);
       data.addProperty("message_ID", t.messageId);
-      String json = usable ? template.replace(placeholder, Long.toString(t.messageId))
-          : Json.write(message);
-      out.add(new Outgoing(channel(t), json));
+      MessageBody body = shared != null ? shared : MessageBody.whole(Json.write(message));
+      out.add(new Outgoing(channel(t).text(), body, t.messageId));
     }
     return out;
   }
