@@ -190,27 +190,73 @@ final class SqliteStateTables {
     }
   }
 
+  /**
+   * The statements of a group commit, prepared once on the writer connection (which only the
+   * writer thread uses) instead of once per transaction.
+   */
+  private static final class CommitStatements {
+    final PreparedStatement ms;
+    final PreparedStatement term;
+    final PreparedStatement order;
+    final PreparedStatement purge;
+    final PreparedStatement notif;
+    final PreparedStatement body;
+    final PreparedStatement meta;
+    final PreparedStatement outbox;
+
+    CommitStatements(java.sql.Connection writer) throws SQLException {
+      this.ms = writer.prepareStatement("INSERT INTO multi_sessions VALUES"
+          + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id) DO UPDATE SET run_id = excluded.run_id,"
+          + " order_id = excluded.order_id, run_started_at = excluded.run_started_at");
+      this.term = writer.prepareStatement("INSERT INTO terminals VALUES"
+          + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, pos_id) DO UPDATE SET ms_id = excluded.ms_id,"
+          + " message_id = excluded.message_id, user_id = excluded.user_id");
+      this.order = writer.prepareStatement("INSERT INTO orders VALUES"
+          + " (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id, uid) DO UPDATE SET"
+          + " message = excluded.message, nonce = excluded.nonce, state = excluded.state,"
+          + " revision = excluded.revision, run_id = excluded.run_id");
+      this.purge = writer.prepareStatement(
+          "DELETE FROM orders WHERE dbname = ? AND ms_id = ? AND uid = ?");
+      this.notif = writer.prepareStatement("INSERT INTO notifications"
+          + " (id, channel, created_at, body, body_id, message_id) VALUES (?, ?, ?, ?, ?, ?)");
+      this.body = writer.prepareStatement(
+          "INSERT INTO bodies VALUES (?, ?, ?, ?)");
+      this.meta = writer.prepareStatement(
+          "UPDATE meta SET value = max(value, ?) WHERE key = 'last_notification_id'");
+      this.outbox = SqliteOutbox.prepareQueue(writer);
+    }
+
+    /** Drops what a failed transaction left batched, so the next one does not write it. */
+    void clearQuietly() {
+      for (PreparedStatement p : List.of(ms, term, order, purge, notif, body, meta, outbox)) {
+        try {
+          p.clearBatch();
+        } catch (SQLException ignored) {
+          // the connection is gone: the next commit fails on its own
+        }
+      }
+    }
+  }
+
+  /** Prepared on the first commit; closed with the writer connection. */
+  private CommitStatements statements;
+
   void commit(List<StateChanges> changes, List<Notification> notifications,
       long lastNotificationId, long now) {
-    try (PreparedStatement ms = db.writer.prepareStatement("INSERT INTO multi_sessions VALUES"
-            + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id) DO UPDATE SET run_id = excluded.run_id,"
-            + " order_id = excluded.order_id, run_started_at = excluded.run_started_at");
-        PreparedStatement term = db.writer.prepareStatement("INSERT INTO terminals VALUES"
-            + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, pos_id) DO UPDATE SET ms_id = excluded.ms_id,"
-            + " message_id = excluded.message_id, user_id = excluded.user_id");
-        PreparedStatement order = db.writer.prepareStatement("INSERT INTO orders VALUES"
-            + " (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id, uid) DO UPDATE SET"
-            + " message = excluded.message, nonce = excluded.nonce, state = excluded.state,"
-            + " revision = excluded.revision, run_id = excluded.run_id");
-        PreparedStatement purge = db.writer.prepareStatement(
-            "DELETE FROM orders WHERE dbname = ? AND ms_id = ? AND uid = ?");
-        PreparedStatement notif = db.writer.prepareStatement("INSERT INTO notifications"
-            + " (id, channel, created_at, body, body_id, message_id) VALUES (?, ?, ?, ?, ?, ?)");
-        PreparedStatement body = db.writer.prepareStatement(
-            "INSERT INTO bodies VALUES (?, ?, ?, ?)");
-        PreparedStatement meta = db.writer.prepareStatement(
-            "UPDATE meta SET value = max(value, ?) WHERE key = 'last_notification_id'");
-        PreparedStatement outbox = SqliteOutbox.prepareQueue(db.writer)) {
+    CommitStatements st = null;
+    try {
+      if (statements == null) {
+        statements = new CommitStatements(db.writer);
+      }
+      st = statements;
+      PreparedStatement ms = st.ms;
+      PreparedStatement term = st.term;
+      PreparedStatement order = st.order;
+      PreparedStatement purge = st.purge;
+      PreparedStatement notif = st.notif;
+      PreparedStatement body = st.body;
+      PreparedStatement meta = st.meta;
+      PreparedStatement outbox = st.outbox;
       db.begin();
       for (StateChanges c : changes) {
         if (c.multiSession() != null) {
@@ -292,6 +338,9 @@ final class SqliteStateTables {
       meta.executeUpdate();
       db.end();
     } catch (SQLException e) {
+      if (st != null) {
+        st.clearQuietly();
+      }
       db.rollbackQuietly();
       throw new StoreException("commit failed: " + e.getMessage(), e);
     }
