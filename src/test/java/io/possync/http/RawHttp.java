@@ -48,6 +48,7 @@ final class RawHttp implements AutoCloseable {
 
   private final int port;
   private final int connectTimeoutMillis;
+  private final javax.net.SocketFactory sockets;
   private Socket socket;
   private InputStream in;
   private OutputStream out;
@@ -69,8 +70,14 @@ final class RawHttp implements AutoCloseable {
   private final java.util.ArrayDeque<Object[]> history = new java.util.ArrayDeque<>();
 
   RawHttp(int port, int connectTimeoutMillis) {
+    this(port, connectTimeoutMillis, javax.net.SocketFactory.getDefault());
+  }
+
+  /** Over sockets of {@code sockets}: TLS (HTTP/1.1, no ALPN offered) for the HTTPS listener. */
+  RawHttp(int port, int connectTimeoutMillis, javax.net.SocketFactory sockets) {
     this.port = port;
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.sockets = sockets;
   }
 
   /**
@@ -208,7 +215,7 @@ final class RawHttp implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    Socket s = new Socket();
+    Socket s = sockets.createSocket();
     s.setTcpNoDelay(true);
     s.connect(new InetSocketAddress("127.0.0.1", port), connectTimeoutMillis);
     socket = s;
