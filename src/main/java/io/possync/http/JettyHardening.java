@@ -22,7 +22,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>every answer ends with one explicit last write, {@code response.write(true, ...)}, never
  *       with {@code callback.succeeded()} alone: then Jetty writes the end itself and marks the
  *       send complete before that write's completion has run; the completion can land on the
- *       connection's next exchange and fail it ({@code LastWriteTest} shows it);</li>
+ *       connection's next exchange and fail it ({@code JettyLastWriteTest} shows it);</li>
  *   <li>a request's body is read to its end before the answer (see {@link RequestBodies});</li>
  *   <li>nothing touches a request or response once its callback completed.</li>
  * </ul>
