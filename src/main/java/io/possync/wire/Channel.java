@@ -1,5 +1,7 @@
 package io.possync.wire;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
@@ -30,8 +32,22 @@ public record Channel(String dbname, String name, String target) {
     return new Channel(dbname, LONGPOLLING, Long.toString(posId));
   }
 
+  /**
+   * Channel strings seen lately, parsed: every poll names its channels again, and parsing them
+   * each time was a quarter of what a poll allocated. Bounded; terminals ask for a few each.
+   */
+  private static final Cache<String, Optional<Channel>> PARSED =
+      Caffeine.newBuilder().maximumSize(20_000).build();
+  /** Canonical texts of the channels in {@link #PARSED}. */
+  private static final Cache<String, String> CANONICAL =
+      Caffeine.newBuilder().maximumSize(20_000).build();
+
   /** The channel a string names, if it is a three-string array. */
   public static Optional<Channel> parse(String text) {
+    return PARSED.get(text, Channel::parseText);
+  }
+
+  private static Optional<Channel> parseText(String text) {
     try {
       JsonElement e = JsonParser.parseString(text);
       if (!e.isJsonArray() || e.getAsJsonArray().size() != 3) {
@@ -57,7 +73,7 @@ public record Channel(String dbname, String name, String target) {
    * as they are (they simply match nothing PosSync publishes).
    */
   public static String canonical(String requested) {
-    return parse(requested).map(Channel::text).orElse(requested);
+    return CANONICAL.get(requested, r -> parse(r).map(Channel::text).orElse(r));
   }
 
   /** The POS config id, on a terminal's channel ({@link #MULTI_SESSION} or {@link #LONGPOLLING}). */
