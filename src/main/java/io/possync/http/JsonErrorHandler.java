@@ -2,6 +2,8 @@ package io.possync.http;
 
 import com.google.gson.JsonNull;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -25,11 +27,10 @@ final class JsonErrorHandler implements Request.Handler {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     int status = JettyHardening.refusalStatus(request, response);
-    // Jetty closes the connection after a request it could not parse, and a failed exchange
-    // leaves nothing worth keeping: say so. Written on the Jetty thread that failed the request.
-    JettyHardening.closeAfter(response);
+    // Jetty closes the connection after a request it could not parse; say so, like every answer.
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     if (HttpStatus.hasNoBody(status)) {
-      JettyHardening.endEmpty(response, callback); // never callback.succeeded() alone
+      callback.succeeded();
       return true;
     }
     String detail = request.getAttribute(ErrorHandler.ERROR_MESSAGE) instanceof String s ? s
