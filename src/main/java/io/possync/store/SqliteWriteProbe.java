@@ -33,7 +33,8 @@ final class SqliteWriteProbe {
     // A rolled-back insert allocates pages like a real commit does, so it meets store.max_bytes
     // (SQLite's max_page_count) exactly where a commit would; ids are positive, -1 is never used.
     try (PreparedStatement p = db.writer.prepareStatement(
-        "INSERT INTO notifications VALUES (-1, '', 0, zeroblob(?))")) {
+        "INSERT INTO notifications (id, channel, created_at, body)"
+            + " VALUES (-1, '', 0, zeroblob(?))")) {
       db.begin();
       try {
         p.setInt(1, bytes);
