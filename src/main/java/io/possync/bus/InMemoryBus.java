@@ -155,10 +155,7 @@ public final class InMemoryBus implements Bus {
         }
         for (ParkedPoll p : List.copyOf(waiting)) {
           // A poll that timed out or was cancelled meanwhile stays until its winner unparks it.
-          if (p.claim(ParkedPoll.State.WOKEN)) {
-            unparkLocked(p);
-            wakes.add(new Wake(p, collect(p.channels, p.last, now)));
-          }
+          claimLocked(p, ParkedPoll.State.WOKEN, now, wakes);
         }
       }
     } finally {
@@ -238,10 +235,7 @@ public final class InMemoryBus implements Bus {
       Set<ParkedPoll> all = new LinkedHashSet<>();
       parkedByChannel.values().forEach(all::addAll);
       for (ParkedPoll p : all) {
-        if (p.claim(ParkedPoll.State.RELEASED)) {
-          unparkLocked(p);
-          wakes.add(new Wake(p, collect(p.channels, p.last, now)));
-        }
+        claimLocked(p, ParkedPoll.State.RELEASED, now, wakes);
       }
     } finally {
       lock.unlock();
@@ -331,6 +325,15 @@ public final class InMemoryBus implements Bus {
   }
 
   private record Wake(ParkedPoll poll, List<Notification> answer) {}
+
+  // guarded by lock: takes a poll for a wake or a release, if nothing else took it, and computes
+  // its answer (written after the lock is released)
+  private void claimLocked(ParkedPoll p, ParkedPoll.State how, long now, List<Wake> wakes) {
+    if (p.claim(how)) {
+      unparkLocked(p);
+      wakes.add(new Wake(p, collect(p.channels, p.last, now)));
+    }
+  }
 
   /** A field read under the bus lock (its writers hold it too). */
   private <T> T locked(java.util.function.Supplier<T> read) {
