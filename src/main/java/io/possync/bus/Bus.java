@@ -1,5 +1,6 @@
 package io.possync.bus;
 
+import io.possync.wire.Ids;
 import io.possync.wire.Notification;
 import java.time.Duration;
 import java.util.Collection;
@@ -36,7 +37,7 @@ public interface Bus {
   /** Odoo's {@code TIMEOUT}: a first poll ({@code last == 0}) sees this much history. */
   Duration FIRST_POLL_WINDOW = Duration.ofSeconds(50);
   /** Ids stay below 2^53 so that JavaScript clients hold them exactly (docs/protocol.md §4.4). */
-  long MAX_ID = (1L << 53) - 1;
+  long MAX_ID = Ids.MAX_SAFE;
   /**
    * Highest value a client's {@code last} may move the counter to (see {@link #poll}): half of
    * {@link #MAX_ID}, so that whatever clients send, ids never run past 2^53 (the 2^52 ids left

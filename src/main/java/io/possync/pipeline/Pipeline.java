@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.function.Consumer;
 import io.possync.store.Store;
-import io.possync.sync.Action;
 import io.possync.sync.InvalidMessageException;
 import io.possync.sync.Message;
 import io.possync.sync.MultiSession;
@@ -89,16 +88,15 @@ public final class Pipeline {
   public CompletableFuture<String> update(UpdateRequest request) {
     long admitted = System.nanoTime();
     Message message = Message.parse(request, maxLines);
-    TerminalRow registering = message.registers()
+    java.util.Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
+    TerminalRow registering = registers
         .filter(k -> terminals.homeOf(k).isEmpty())
         .flatMap(store::loadTerminal)
         .orElse(null);
     return decide(message.key(), ms -> rules.decide(ms, message, registering))
         .thenApply(outcome -> {
           listener.decided(message.action(), outcome.verdict(), System.nanoTime() - admitted);
-          if (message.action() == Action.SYNC_ALL) {
-            message.registers().ifPresent(t -> listener.syncAll(t.dbname(), t.posId()));
-          }
+          registers.ifPresent(t -> listener.syncAll(t.dbname(), t.posId()));
           return Json.write(outcome.result());
         });
   }
