@@ -1,41 +1,45 @@
 package io.possync.http;
 
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * How both listeners (POS and admin) set up Jetty 12.1. Each setting works around a fault that
- * FuzzTest found in Jetty 12.1.13 and 12.1.14 under keep-alive reuse; docs/protocol-decisions.md
- * ("Connections") tells the story.
+ * How both listeners (POS and admin) set up Jetty 12.1: persistent HTTP/1.1 connections and
+ * pooled buffers (Jetty's defaults), and the rules every handler here keeps so that reusing a
+ * connection is safe (docs/jetty.md):
+ * <ul>
+ *   <li>every answer ends with one explicit last write, {@code response.write(true, ...)}, never
+ *       with {@code callback.succeeded()} alone: then Jetty writes the end itself and marks the
+ *       send complete before that write's completion has run; the completion can land on the
+ *       connection's next exchange and fail it ({@code JettyLastWriteTest} shows it);</li>
+ *   <li>a request's body is read to its end before the answer (see {@link RequestBodies});</li>
+ *   <li>nothing touches a request or response once its callback completed.</li>
+ * </ul>
  */
 final class JettyHardening {
   private JettyHardening() {}
 
-  /**
-   * A server whose buffers are never pooled. Jetty could release a connection's request buffer
-   * once too often (its open issue 12939: "already released" from
-   * {@code HttpConnection.releaseRequestBuffer}); with a pool the buffer went back into use while
-   * its connection still parsed from it, and a request was handled twice, its answer landing on
-   * the client's next request. Unpooled, such a buffer is simply dropped.
-   */
+  /** A server with Jetty's default pooled buffers. */
   static Server server(QueuedThreadPool threads) {
-    return new Server(threads, null, ByteBufferPool.NON_POOLING);
+    return new Server(threads);
   }
 
   /**
-   * The HTTP configuration: one exchange per HTTP/1.x connection, so no request is ever parsed
-   * from a buffer an earlier exchange left behind (HTTP/2 multiplexes and is not affected); every
-   * URI let through to our handlers, which refuse the dubious ones themselves ({@link
-   * #ambiguous}): when Jetty refused them, its error path completed after the exchange and logged
-   * "channel already completed" for each.
+   * The HTTP configuration: persistent connections (Jetty's default); every URI let through to
+   * our handlers, which refuse the dubious ones themselves ({@link #ambiguous}): when Jetty
+   * refused them, its error path completed after the exchange and logged "channel already
+   * completed" for each.
    */
   static HttpConfiguration httpConfiguration() {
     HttpConfiguration http = new HttpConfiguration();
@@ -43,9 +47,28 @@ final class JettyHardening {
     // Jetty caches the headers a connection has carried (~100 KB a connection): with thousands of
     // terminals each holding a poll connection that alone would fill the heap.
     http.setHeaderCacheSize(0);
-    http.setPersistentConnectionsEnabled(false);
+    http.setPersistentConnectionsEnabled(true);
     http.setUriCompliance(UriCompliance.UNSAFE);
     return http;
+  }
+
+  /**
+   * Marks an answer to end its connection: for refusals only (403, 405, 413, 429, a bad path),
+   * never for normal traffic. A narrow workaround, not a fix: on reused sockets right after 403
+   * refusals, a few requests in a million went unanswered or were rejected by Jetty's parser, and
+   * the cause was not pinned down (docs/jetty.md). Refusals are rare in real traffic, so closing
+   * costs nothing there.
+   */
+  static void closeAfter(Response response) {
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+  }
+
+  /**
+   * Ends an answer that has no body with the explicit last write the class comment asks for, in
+   * place of {@code callback.succeeded()} alone.
+   */
+  static void endEmpty(Response response, Callback callback) {
+    response.write(true, BufferUtil.EMPTY_BUFFER, callback);
   }
 
   /**
