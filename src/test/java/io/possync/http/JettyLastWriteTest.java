@@ -220,7 +220,7 @@ class JettyLastWriteTest {
   }
 
   /** "STATUS reason | body" of one answer. */
-  private static String answer(InputStream in) throws IOException {
+  static String answer(InputStream in) throws IOException {
     String status = line(in);
     if (status == null) {
       throw new IOException("closed before an answer");
