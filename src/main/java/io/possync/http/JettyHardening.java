@@ -127,10 +127,10 @@ final class JettyHardening {
 
   /**
    * Marks an answer to end its connection: for refusals only (403, 405, 413, 429, a bad path),
-   * never for normal traffic. A narrow workaround, not a fix: on reused sockets right after 403
-   * refusals, a few requests in a million went unanswered or were rejected by Jetty's parser, and
-   * the cause was not pinned down (docs/jetty.md). Refusals are rare in real traffic, so closing
-   * costs nothing there.
+   * never for normal traffic. Once a workaround for anomalies on reused sockets after 403s whose
+   * cause was not pinned down (possibly the request-buffer race {@link #server} avoids; not
+   * checked, docs/jetty.md); kept because refusals are rare in real traffic and a refused client
+   * paying a reconnect costs nothing.
    */
   static void closeAfter(Response response) {
     response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
