@@ -18,7 +18,6 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -70,7 +69,7 @@ public final class AdminServer {
     threads.setName("possync-admin");
     server = JettyHardening.server(threads);
     HttpConfiguration http = JettyHardening.httpConfiguration();
-    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector = new ServerConnector(server, 1, 1, JettyHardening.http1(http));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
     connector.setIdleTimeout(30_000);

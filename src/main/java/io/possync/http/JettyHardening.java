@@ -1,20 +1,21 @@
 package io.possync.http;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.io.ArrayByteBufferPool;
-import org.eclipse.jetty.io.ByteBufferPool;
-import org.eclipse.jetty.io.Retainable;
-import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -30,87 +31,66 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *       connection's next exchange and fail it ({@code JettyLastWriteTest} shows it);</li>
  *   <li>a request's body is read to its end before the answer (see {@link RequestBodies});</li>
  *   <li>nothing touches a request or response once its callback completed;</li>
- *   <li>request buffers are never pooled ({@link #server}).</li>
+ *   <li>HTTP/1 connections are made by {@link #http1}: Jetty never reads one on two threads.</li>
  * </ul>
  */
 final class JettyHardening {
   private JettyHardening() {}
 
-  /**
-   * A server whose buffers are pooled, except the buffers HTTP/1 connections read requests into.
-   *
-   * <p>Jetty 12.1 can release a connection's request buffer while another of its threads still
-   * fills it: when it cannot parse a request, it writes the 400 on a second thread, whose
-   * completion resumes reading the connection on a third thread while the first is still in its
-   * read loop and then releases the buffer. From the pool the buffer goes to another connection,
-   * and the late read rewinds it there: that connection parses its last request again (its
-   * client gets the same answer twice, then every answer one request late) or a mix of two
-   * requests. Seen in PosSync's fuzz runs and in {@code JettyBadMessageTest} without PosSync.
-   * Unpooled, a buffer released too early is only garbage: the late read harms no one else.
-   * Request buffers are told apart by their kind and size ({@link #httpConfiguration}: heap,
-   * {@link #REQUEST_BUFFER_BYTES}); everything else (response headers, TLS) stays pooled.
-   */
+  /** A server with Jetty's default pooled buffers. */
   static Server server(QueuedThreadPool threads) {
-    return new Server(threads, null, new RequestBuffersUnpooled(new ArrayByteBufferPool()));
-  }
-
-  /** The size of the buffer an HTTP/1 connection reads requests into (Jetty's default). */
-  static final int REQUEST_BUFFER_BYTES = 8192;
-
-  /** Gives request buffers fresh from the heap and pools every other buffer. */
-  static final class RequestBuffersUnpooled extends ByteBufferPool.Wrapper {
-    RequestBuffersUnpooled(ByteBufferPool pooled) {
-      super(pooled);
-    }
-
-    @Override
-    public RetainableByteBuffer.Mutable acquire(int size, boolean direct) {
-      return !direct && size == REQUEST_BUFFER_BYTES
-          ? RetainableByteBuffer.wrap(BufferUtil.allocate(size), new ForgivingCount())
-          : super.acquire(size, direct);
-    }
+    return new Server(threads);
   }
 
   /**
-   * Jetty's reference count, except that releasing a buffer nobody holds any more is ignored
-   * rather than thrown: in the race {@link #server} describes, both threads release the request
-   * buffer, and the second release would be logged as a failed job with its stack trace. For a
-   * buffer that goes to no pool the second release is harmless.
+   * HTTP/1 connections that Jetty never reads on two threads at once.
+   *
+   * <p>Jetty 12.1 can: when it cannot parse a request, it writes the 400 on a second thread, whose
+   * completion resumes reading the connection on a third thread while the first is still in its
+   * read loop; the first then releases the connection's pooled request buffer while the third
+   * fills it. From the pool the buffer goes to another connection, and the late fill rewinds it
+   * there: that connection parses its last request again (its client gets the same answer twice,
+   * then every answer one request late) or a mix of two requests. Seen in PosSync's fuzz runs and
+   * in {@code JettyBadMessageTest} without PosSync (docs/jetty.md, fault 2). Here a resumed read
+   * waits until the read it would overlap has left; that takes microseconds (the first thread
+   * only releases the buffer and returns), and the buffers stay pooled.
    */
-  static final class ForgivingCount implements Retainable {
-    private final AtomicInteger references = new AtomicInteger(1);
+  static HttpConnectionFactory http1(HttpConfiguration http) {
+    return new HttpConnectionFactory(http) {
+      @Override
+      public Connection newConnection(Connector connector, EndPoint endPoint) {
+        HttpConnection connection = new OneReaderAtATime(getHttpConfiguration(), connector,
+            endPoint);
+        connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
+        return configure(connection, connector, endPoint);
+      }
+    };
+  }
 
-    @Override
-    public boolean canRetain() {
-      return true;
+  /** Jetty's HTTP/1 connection whose read loop runs on one thread at a time (see {@link #http1}). */
+  static final class OneReaderAtATime extends HttpConnection {
+    private final ReentrantLock reading = new ReentrantLock();
+
+    OneReaderAtATime(HttpConfiguration http, Connector connector, EndPoint endPoint) {
+      super(http, connector, endPoint);
     }
 
     @Override
-    public void retain() {
-      references.incrementAndGet();
-    }
-
-    @Override
-    public boolean release() {
-      return references.updateAndGet(n -> Math.max(0, n - 1)) == 0;
-    }
-
-    @Override
-    public boolean isRetained() {
-      return references.get() > 1;
-    }
-
-    @Override
-    public int getRetained() {
-      return references.get();
+    public void onFillable() {
+      reading.lock(); // reentrant: Jetty reads on in the same thread when its executor is full
+      try {
+        super.onFillable();
+      } finally {
+        reading.unlock();
+      }
     }
   }
 
   /**
-   * The HTTP configuration: persistent connections (Jetty's default); requests read into heap
-   * buffers, which {@link #server} never pools; every URI let through to our handlers, which
-   * refuse the dubious ones themselves ({@link #ambiguous}): when Jetty refused them, its error
-   * path completed after the exchange and logged "channel already completed" for each.
+   * The HTTP configuration: persistent connections (Jetty's default); every URI let through to
+   * our handlers, which refuse the dubious ones themselves ({@link #ambiguous}): when Jetty
+   * refused them, its error path completed after the exchange and logged "channel already
+   * completed" for each.
    */
   static HttpConfiguration httpConfiguration() {
     HttpConfiguration http = new HttpConfiguration();
@@ -119,8 +99,6 @@ final class JettyHardening {
     // terminals each holding a poll connection that alone would fill the heap.
     http.setHeaderCacheSize(0);
     http.setPersistentConnectionsEnabled(true);
-    http.setInputBufferSize(REQUEST_BUFFER_BYTES);
-    http.setUseInputDirectByteBuffers(false);
     http.setUriCompliance(UriCompliance.UNSAFE);
     return http;
   }

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * cannot parse. On Jetty's default configuration such a request can make Jetty release its
  * connection's pooled request buffer while another thread still reads into it; the buffer then
  * serves another connection and is rewound there, and that connection's client gets an answer
- * twice and then every answer one request late. With {@link JettyHardening}'s server and HTTP
- * configuration (request buffers never pooled) no answer may go astray.
+ * twice and then every answer one request late. With {@link JettyHardening}'s connections (never
+ * read on two threads at once) no answer may go astray.
  */
 class JettyBadMessageTest {
   private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(JettyBadMessageTest.class);
@@ -61,7 +61,7 @@ class JettyBadMessageTest {
   }
 
   @Test
-  void requestBuffersOutsideThePoolKeepEveryAnswerWithItsRequest() throws Exception {
+  void connectionsReadOnOneThreadAtATimeKeepEveryAnswerWithItsRequest() throws Exception {
     Outcome o = run(true);
     LOG.info("Jetty {} as PosSync configures it: {}", Server.getVersion(), o);
     assertThat(o.unparsable()).as("%s", o).isPositive();
@@ -71,7 +71,7 @@ class JettyBadMessageTest {
   }
 
   /**
-   * Reports, does not assert: whether Jetty's default (pooled request buffers) still misroutes
+   * Reports, does not assert: whether Jetty's own HTTP/1 connections still misroute
    * answers on this version. It is a race: a short run may miss it (docs/jetty.md has longer
    * runs, {@code -Dpossync.badmessage.millis=30000}).
    */
@@ -80,9 +80,9 @@ class JettyBadMessageTest {
     Outcome o = run(false);
     String verdict = o.wrong() + o.broken() == 0 ? " (not seen in this run)"
         : " (the race docs/jetty.md describes)";
-    LOG.info("Jetty {} default buffer pool: {}{}", Server.getVersion(), o, verdict);
+    LOG.info("Jetty {} own HTTP/1 connections: {}{}", Server.getVersion(), o, verdict);
     System.out.println("JettyBadMessageTest: Jetty " + Server.getVersion()
-        + " default buffer pool: " + o + verdict);
+        + " own HTTP/1 connections: " + o + verdict);
     assertThat(o.exchanges()).as("the run got through").isPositive();
   }
 
@@ -90,7 +90,7 @@ class JettyBadMessageTest {
     QueuedThreadPool threads = new QueuedThreadPool(200);
     Server server = asPosSync ? JettyHardening.server(threads) : new Server(threads);
     ServerConnector connector = new ServerConnector(server, asPosSync
-        ? new HttpConnectionFactory(JettyHardening.httpConfiguration())
+        ? JettyHardening.http1(JettyHardening.httpConfiguration())
         : new HttpConnectionFactory());
     connector.setHost("127.0.0.1");
     server.addConnector(connector);
