@@ -151,15 +151,16 @@ class JettyBadMessageTest {
             String a = JettyLastWriteTest.answer(in);
             exchanges.incrementAndGet();
             if (!a.equals("200 OK | got " + body)) {
-              note(wrong, examples, "id-" + id + " got " + a.substring(0, Math.min(40, a.length())));
+              JettyLastWriteTest.note(wrong, examples,
+                  "id-" + id + " got " + a.substring(0, Math.min(40, a.length())));
             }
           } catch (IOException e) {
-            note(broken, examples, "connection of id-" + id + ": " + e);
-            close(s);
+            JettyLastWriteTest.note(broken, examples, "connection of id-" + id + ": " + e);
+            JettyLastWriteTest.close(s);
             s = null;
           }
         }
-        close(s);
+        JettyLastWriteTest.close(s);
       }));
     }
     for (int c = 0; c < UNPARSABLE; c++) {
@@ -197,23 +198,5 @@ class JettyBadMessageTest {
     t.setDaemon(true);
     t.start();
     return t;
-  }
-
-  private static void note(AtomicLong counter, ConcurrentLinkedQueue<String> examples,
-      String what) {
-    counter.incrementAndGet();
-    if (examples.size() < 3) {
-      examples.add(what);
-    }
-  }
-
-  private static void close(Socket s) {
-    if (s != null) {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // reconnecting or done
-      }
-    }
   }
 }

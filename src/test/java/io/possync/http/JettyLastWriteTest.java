@@ -201,7 +201,7 @@ class JettyLastWriteTest {
         (System.nanoTime() - start) / 1e9);
   }
 
-  private static void note(AtomicLong counter, ConcurrentLinkedQueue<String> examples,
+  static void note(AtomicLong counter, ConcurrentLinkedQueue<String> examples,
       String what) {
     counter.incrementAndGet();
     if (examples.size() < 3) {
@@ -209,7 +209,7 @@ class JettyLastWriteTest {
     }
   }
 
-  private static void close(Socket s) {
+  static void close(Socket s) {
     if (s != null) {
       try {
         s.close();

@@ -91,24 +91,8 @@ final class RawHttp implements AutoCloseable {
       close();
       idleReopened++;
     }
-    if (socket == null) {
-      open();
-    }
-    usedOnSocket++;
-    try {
-      socket.setSoTimeout(readTimeoutMillis);
-      out.write(request);
-      out.flush();
-      Answer a = readAnswer(head);
-      lastUsed = System.nanoTime();
-      if (a.serverClosed() || "close".equalsIgnoreCase(a.header("connection"))) {
-        close();
-      }
-      return a;
-    } catch (IOException | RuntimeException e) {
-      close();
-      throw e;
-    }
+    send(request);
+    return read(head, readTimeoutMillis);
   }
 
   /** Writes requests without reading their answers (pipelining); {@link #read} reads them. */
