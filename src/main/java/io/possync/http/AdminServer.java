@@ -14,12 +14,10 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -71,7 +69,7 @@ public final class AdminServer {
     threads.setName("possync-admin");
     server = JettyHardening.server(threads);
     HttpConfiguration http = JettyHardening.httpConfiguration();
-    connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector = new ServerConnector(server, 1, 1, JettyHardening.http1(http));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
     connector.setIdleTimeout(30_000);
@@ -83,12 +81,12 @@ public final class AdminServer {
     server.setHandler(new AdminHandler(new AdminAuth(settings.token()), status, metrics, assets,
         threads));
     // Requests Jetty refuses itself (a request line it cannot parse...) get a short text answer
-    // that says the connection ends, like every other answer here, instead of an HTML page.
+    // that says the connection ends (Jetty closes it), instead of an HTML page.
     server.setErrorHandler((request, response, callback) -> {
       int code = JettyHardening.refusalStatus(request, response);
-      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      JettyHardening.closeAfter(response);
       if (HttpStatus.hasNoBody(code)) {
-        callback.succeeded();
+        JettyHardening.endEmpty(response, callback); // never callback.succeeded() alone
       } else {
         AdminHandler.text(response, callback, code, HttpStatus.getMessage(code) + "\n");
       }
@@ -149,6 +147,11 @@ public final class AdminServer {
       this.executor = executor;
     }
 
+    /**
+     * Every answer here ends with an explicit last write ({@link #send}); the probes, pages and
+     * refusals are written by the Jetty thread that read the request, {@code /readyz} by one of
+     * this listener's threads once the store answered its probe.
+     */
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       // Nothing here reads a body; one sent anyway is read away before answering (RequestBodies).
@@ -159,6 +162,7 @@ public final class AdminServer {
     private void answer(Request request, Response response, Callback callback) {
       var headers = response.getHeaders();
       if (JettyHardening.ambiguous(request.getHttpURI())) {
+        JettyHardening.closeAfter(response); // refusals end their connection (JettyHardening)
         text(response, callback, 400, "the path is ambiguous or badly encoded\n");
         return;
       }
@@ -167,6 +171,7 @@ public final class AdminServer {
       headers.put("Referrer-Policy", "no-referrer");
       if (!HttpMethod.GET.is(request.getMethod()) && !HttpMethod.HEAD.is(request.getMethod())) {
         headers.put(HttpHeader.ALLOW, "GET, HEAD");
+        JettyHardening.closeAfter(response);
         text(response, callback, 405, "method not allowed\n");
         return;
       }
@@ -182,6 +187,7 @@ public final class AdminServer {
       if (!auth.admits(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
         LOG.debug("event=admin_refused address={} path={}", Request.getRemoteAddr(request), path);
         headers.put(HttpHeader.WWW_AUTHENTICATE, AdminAuth.CHALLENGE);
+        JettyHardening.closeAfter(response);
         text(response, callback, 401, "authentication required: any user name, the admin"
             + " token as password\n");
         return;

@@ -9,7 +9,6 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -49,12 +48,10 @@ final class CorsHandler extends Handler.Wrapper {
       response.getHeaders().put("Access-Control-Allow-Private-Network", "true");
     }
     response.setStatus(HttpStatus.NO_CONTENT_204);
-    // An explicit last write rather than callback.succeeded() alone: Jetty 12.1 then writes the
-    // end of the answer itself with a completion that can still be pending when the connection's
-    // next request starts, and fails that request (found by FuzzTest). Browsers send no body
-    // with a preflight; one sent anyway is read away first (see RequestBodies).
-    RequestBodies.drainThen(request,
-        () -> response.write(true, BufferUtil.EMPTY_BUFFER, callback));
+    // An explicit last write, never callback.succeeded() alone (JettyHardening, docs/jetty.md).
+    // Written here, on the Jetty thread that read the preflight. Browsers send no body with a
+    // preflight; one sent anyway is read away first (see RequestBodies).
+    RequestBodies.drainThen(request, () -> JettyHardening.endEmpty(response, callback));
     return true;
   }
 

@@ -2,8 +2,6 @@ package io.possync.http;
 
 import com.google.gson.JsonNull;
 import org.eclipse.jetty.http.HttpException;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -27,10 +25,11 @@ final class JsonErrorHandler implements Request.Handler {
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     int status = JettyHardening.refusalStatus(request, response);
-    // Jetty closes the connection after a request it could not parse; say so, like every answer.
-    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    // Jetty closes the connection after a request it could not parse, and a failed exchange
+    // leaves nothing worth keeping: say so. Written on the Jetty thread that failed the request.
+    JettyHardening.closeAfter(response);
     if (HttpStatus.hasNoBody(status)) {
-      callback.succeeded();
+      JettyHardening.endEmpty(response, callback); // never callback.succeeded() alone
       return true;
     }
     String detail = request.getAttribute(ErrorHandler.ERROR_MESSAGE) instanceof String s ? s

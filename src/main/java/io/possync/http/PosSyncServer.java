@@ -58,7 +58,7 @@ public final class PosSyncServer {
       // and refusal logs need the client's address from its headers.
       http.addCustomizer(new ForwardedRequestCustomizer());
     }
-    connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    connector = new ServerConnector(server, JettyHardening.http1(http));
     connector.setHost(settings.http().host());
     connector.setPort(settings.http().port());
     // A held poll is silent for up to poll.timeout; the connection must outlive it.
@@ -134,7 +134,7 @@ public final class PosSyncServer {
     // name after its user accepted the certificate anyway.
     secure.setSniHostCheck(false);
     https.addCustomizer(secure);
-    HttpConnectionFactory h1 = new HttpConnectionFactory(https);
+    HttpConnectionFactory h1 = JettyHardening.http1(https);
     HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
     // Jetty would take the connection's idle timeout too; set here so a held poll's stream
     // visibly gets the same time as on the plain listener.

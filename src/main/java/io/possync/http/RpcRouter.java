@@ -22,6 +22,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads JSON-RPC calls, dispatches them by path and writes the envelope. Works asynchronously end
  * to end: the body is read without blocking and a parked poll holds no thread.
+ *
+ * <p>Every exchange ends exactly once, with one explicit last write ({@link #write}) or, when the
+ * client went away, {@code callback.failed}; nothing touches the request or response after that
+ * (JettyHardening). Which thread writes (docs/architecture.md, "Threads"):
+ * <ul>
+ *   <li>refusals, malformed calls and answers known at once (an at-once poll): the Jetty thread
+ *       that read the body;</li>
+ *   <li>updates and PINGs: the commit writer ({@code possync-commit}), which completes their
+ *       futures after the commit; a held poll woken by a publication: the commit writer too,
+ *       inside {@code Bus.append};</li>
+ *   <li>a held poll that timed out: the timer thread ({@code possync-timers}).</li>
+ * </ul>
  */
 final class RpcRouter extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(RpcRouter.class);
@@ -84,19 +96,31 @@ final class RpcRouter extends Handler.Abstract {
     Caller who = caller;
     RequestBodies.read(request, maxBodyBytes,
         body -> dispatch(request, response, callback, label, chosen, who, body),
-        // Over the limit without a Content-Length (chunked).
-        () -> send(response, callback, label, JsonNull.INSTANCE, tooLarge()),
+        // Over the limit without a Content-Length (chunked): a refusal like the others.
+        () -> {
+          JettyHardening.closeAfter(response);
+          send(response, callback, label, JsonNull.INSTANCE, tooLarge());
+        },
         // Broken framing (a bad chunk size...), or the client went away: then the answer is lost.
-        failure -> send(response, callback, label, JsonNull.INSTANCE,
-            RpcError.badRequest("The request body could not be read: " + failure.getMessage())));
+        // Either way the connection cannot carry another request.
+        failure -> {
+          JettyHardening.closeAfter(response);
+          send(response, callback, label, JsonNull.INSTANCE,
+              RpcError.badRequest("The request body could not be read: " + failure.getMessage()));
+        });
     return true;
   }
 
-  /** Refuses without reading the request, once its body is read away (RequestBodies). */
+  /**
+   * Refuses without reading the request, once its body is read away (RequestBodies), and ends
+   * the connection after the refusal (a narrow workaround, see JettyHardening#closeAfter).
+   */
   private boolean refuse(Request request, Response response, Callback callback, String label,
       RpcError error) {
-    RequestBodies.drainThen(request,
-        () -> send(response, callback, label, JsonNull.INSTANCE, error));
+    RequestBodies.drainThen(request, () -> {
+      JettyHardening.closeAfter(response);
+      send(response, callback, label, JsonNull.INSTANCE, error);
+    });
     return true;
   }
 
@@ -113,6 +137,7 @@ final class RpcRouter extends Handler.Abstract {
       CompletableFuture<String> result = route.call(call.params(), caller);
       request.addFailureListener(failure -> result.cancel(false));
       JsonElement answerId = id;
+      // Runs on the thread that completes the route's future (see the class comment).
       result.whenComplete((json, failure) -> {
         if (failure == null) {
           listener.answered(label, "ok");
@@ -120,6 +145,8 @@ final class RpcRouter extends Handler.Abstract {
         } else if (!(failure instanceof CancellationException)) {
           send(response, callback, label, answerId, toError(failure));
         } else {
+          // Jetty failed the exchange (the client went away); failing the callback is the end
+          // Jetty expects then, and nothing is written.
           listener.answered(label, "cancelled");
           callback.failed(failure);
         }
@@ -128,6 +155,7 @@ final class RpcRouter extends Handler.Abstract {
       JsonElement known = e instanceof RpcException r && r.id != null ? r.id : id;
       if (e instanceof RpcException r && r.error.httpStatus() == 403) {
         limits.logRefusal(caller.address(), r.error.detail());
+        JettyHardening.closeAfter(response); // a refusal (a channel of another multi-session)
       }
       send(response, callback, label, known, toError(e));
     }

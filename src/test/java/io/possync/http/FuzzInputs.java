@@ -191,6 +191,11 @@ final class FuzzInputs {
     return out;
   }
 
+  /** The JSON-RPC id request {@code index} is sent with (unless a mutation changed it). */
+  static long uniqueId(int index) {
+    return 7_000_000_000L + index;
+  }
+
   static long mix(long seed, long index) {
     long z = seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -203,6 +208,9 @@ final class FuzzInputs {
     SplittableRandom r = new SplittableRandom(mix(seed, index));
     Seed s = seeds.get(r.nextInt(seeds.size()));
     JsonObject body = s.body().deepCopy();
+    // An id of its own, before any mutation: on a kept connection an answer that carries another
+    // request's id was sent to the wrong request (FuzzOracle).
+    body.addProperty("id", uniqueId(index));
     String path = s.path();
     int roll = r.nextInt(1000);
     if (roll < 90) {

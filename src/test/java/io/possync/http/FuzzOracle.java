@@ -26,7 +26,9 @@ import java.util.Set;
  * headers) with the code equal to the status and an error name the
  * server documents for that status, 204 for a CORS preflight, {@code Access-Control-Allow-Origin}
  * on every answer. Where the request itself decides the answer (a body over the limit, a body that
- * is not strict JSON, a method other than POST) the status is predicted and checked too.
+ * is not strict JSON, a method other than POST) the status is predicted and checked too. On kept
+ * connections: an answer ends its connection exactly when it should, and never carries another
+ * request's id.
  */
 final class FuzzOracle {
   /** Error names by HTTP status, as {@link RpcError} and the decisions document define them. */
@@ -74,11 +76,7 @@ final class FuzzOracle {
     if (a.header("access-control-allow-origin") == null) {
       problems.add("no Access-Control-Allow-Origin");
     }
-    if (!req.headers().contains("\u0000HTTP/1.0")
-        && !"close".equalsIgnoreCase(a.header("connection"))) {
-      // HTTP/1.x connections carry one exchange (PosSyncServer: Jetty's request buffer race).
-      problems.add("the connection is kept open after the answer");
-    }
+    checkConnection(req, a, problems);
     if (req.preflight() && (clean(req.target()) || a.status() == 204)) {
       checkPreflight(req, a, problems);
       return problems;
@@ -126,16 +124,51 @@ final class FuzzOracle {
     } else {
       checkError(a.status(), o.get("error"), problems);
     }
+    JsonElement sent = strictParse(body, maxDepth);
+    JsonElement id = sent != null && sent.isJsonObject() && sent.getAsJsonObject().has("id")
+        ? sent.getAsJsonObject().get("id") : JsonNull.INSTANCE;
     if (!refused && (a.status() == 200 || a.status() == 404) && "POST".equals(req.method())) {
       // The request was read: its id is echoed (null when it has none).
-      JsonElement sent = strictParse(body, maxDepth);
-      JsonElement id = sent != null && sent.isJsonObject() && sent.getAsJsonObject().has("id")
-          ? sent.getAsJsonObject().get("id") : JsonNull.INSTANCE;
       if (o.has("id") && !id.equals(o.get("id"))) {
         problems.add("id " + shorten(o.get("id")) + " does not echo the request's " + shorten(id));
       }
+    } else if (o.has("id") && !o.get("id").isJsonNull() && !id.equals(o.get("id"))) {
+      // Answered without reading the call (a refusal, a body that is not JSON): no id, or its own.
+      // Another request's id means the answer went to the wrong request on a kept connection.
+      problems.add("id " + shorten(o.get("id")) + " is not the request's " + shorten(id));
     }
     return problems;
+  }
+
+  /**
+   * Connections are kept alive (docs/jetty.md): an answer may end its connection only when it is
+   * a refusal (403, 405, 413, 429, a bad path: JettyHardening), a request Jetty itself refused
+   * (414, 431), or when the client asked for it; a refusal must end it and say so.
+   */
+  private static void checkConnection(FuzzInputs.Request req, RawHttp.Answer a,
+      List<String> problems) {
+    boolean closes = a.serverClosed() || "close".equalsIgnoreCase(a.header("connection"));
+    if (clientCloses(req)) {
+      return;
+    }
+    int s = a.status();
+    boolean mustClose = CLOSING.contains(s);
+    boolean mayClose = mustClose || (s == 400 && !clean(req.target()));
+    if (closes && !mayClose) {
+      problems.add("the connection was closed after a " + s + " that is no refusal");
+    } else if (!closes && mustClose) {
+      problems.add("the connection was kept open after the refusal " + s);
+    }
+  }
+
+  /** Statuses whose answer ends its connection: refusals, and Jetty's own. */
+  static final Set<Integer> CLOSING = Set.of(403, 405, 413, 414, 429, 431);
+
+  /** Whether the request itself ends its connection (Connection: close, plain HTTP/1.0). */
+  static boolean clientCloses(FuzzInputs.Request req) {
+    return req.headers().contains("Connection: close")
+        || (req.headers().contains("\u0000HTTP/1.0")
+            && !req.headers().contains("Connection: keep-alive"));
   }
 
   /**

@@ -16,9 +16,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A bare HTTP/1.1 client on one keep-alive socket, for the fuzzer: it sends request bytes exactly
- * as given (odd methods, paths, framing) and reads one answer, which the JDK client would refuse
- * to do. Not thread-safe; one per fuzzing thread.
+ * A bare HTTP/1.1 client on one keep-alive socket, for the fuzzer and the keep-alive tests: it
+ * sends request bytes exactly as given (odd methods, paths, framing, several requests at once)
+ * and reads answers one by one, which the JDK client would refuse to do. It opens a new socket
+ * only when the server ended the previous one (or it idled too long). Not thread-safe; one per
+ * thread.
  */
 final class RawHttp implements AutoCloseable {
   /** Bodies above this are cut when read (the fuzzer never expects one so large). */
@@ -46,19 +48,36 @@ final class RawHttp implements AutoCloseable {
 
   private final int port;
   private final int connectTimeoutMillis;
+  private final javax.net.SocketFactory sockets;
   private Socket socket;
   private InputStream in;
   private OutputStream out;
+  /**
+   * A kept socket idle longer than this is left before the next request: below the POS
+   * listener's idle timeout (poll.timeout + 30 s) with the shortest poll.timeout tests use, 1 s.
+   */
+  private static final long IDLE_LIMIT_NANOS = 20_000_000_000L;
+
   /** Requests sent on the current socket (a keep-alive close race is only possible after one). */
   private int usedOnSocket;
+  private long lastUsed;
+  private int opened;
+  /** How often a kept socket was left for having been idle too long. */
+  int idleReopened;
   /** What the previous exchange on this socket was, for diagnosing closed connections. */
   String previous = "";
   /** The last exchanges on this socket (request bytes, answer), for failure reports. */
   private final java.util.ArrayDeque<Object[]> history = new java.util.ArrayDeque<>();
 
   RawHttp(int port, int connectTimeoutMillis) {
+    this(port, connectTimeoutMillis, javax.net.SocketFactory.getDefault());
+  }
+
+  /** Over sockets of {@code sockets}: TLS (HTTP/1.1, no ALPN offered) for the HTTPS listener. */
+  RawHttp(int port, int connectTimeoutMillis, javax.net.SocketFactory sockets) {
     this.port = port;
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.sockets = sockets;
   }
 
   /**
@@ -67,15 +86,39 @@ final class RawHttp implements AutoCloseable {
    * @param head whether the request was a HEAD (its answer has headers only)
    */
   Answer exchange(byte[] request, boolean head, int readTimeoutMillis) throws IOException {
+    if (socket != null && System.nanoTime() - lastUsed > IDLE_LIMIT_NANOS) {
+      // The server may rightly close a connection idle this long: leave it first.
+      close();
+      idleReopened++;
+    }
+    send(request);
+    return read(head, readTimeoutMillis);
+  }
+
+  /** Writes requests without reading their answers (pipelining); {@link #read} reads them. */
+  void send(byte[] requests) throws IOException {
     if (socket == null) {
       open();
     }
     usedOnSocket++;
     try {
-      socket.setSoTimeout(readTimeoutMillis);
-      out.write(request);
+      out.write(requests);
       out.flush();
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Reads the next answer on the current socket, in the order the requests were sent. */
+  Answer read(boolean head, int readTimeoutMillis) throws IOException {
+    if (socket == null) {
+      throw new NoAnswerException("no connection to read from");
+    }
+    try {
+      socket.setSoTimeout(readTimeoutMillis);
       Answer a = readAnswer(head);
+      lastUsed = System.nanoTime();
       if (a.serverClosed() || "close".equalsIgnoreCase(a.header("connection"))) {
         close();
       }
@@ -84,6 +127,11 @@ final class RawHttp implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /** Sockets opened so far (one per connection the server kept). */
+  int opened() {
+    return opened;
   }
 
   /** Whether the current socket already carried a request. */
@@ -151,13 +199,16 @@ final class RawHttp implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    Socket s = new Socket();
+    Socket s = sockets.createSocket();
     s.setTcpNoDelay(true);
     s.connect(new InetSocketAddress("127.0.0.1", port), connectTimeoutMillis);
     socket = s;
     in = new java.io.BufferedInputStream(s.getInputStream(), 65536);
     out = new java.io.BufferedOutputStream(s.getOutputStream(), 65536);
     usedOnSocket = 0;
+    history.clear();
+    lastUsed = System.nanoTime();
+    opened++;
   }
 
   private Answer readAnswer(boolean head) throws IOException {
@@ -268,8 +319,7 @@ final class RawHttp implements AutoCloseable {
       } catch (IOException ignored) {
         // closing anyway
       }
-      socket = null;
-      history.clear();
+      socket = null; // the history stays, for the report of what ended it
     }
   }
 }
