@@ -25,6 +25,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -97,15 +98,10 @@ class JettyBadMessageTest {
     server.setHandler(new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
-        Content.Source.asStringAsync(request, StandardCharsets.US_ASCII).whenComplete(
-            (body, x) -> {
-              if (x != null) {
-                callback.failed(x);
-              } else {
-                response.write(true, ByteBuffer.wrap(("got " + body)
-                    .getBytes(StandardCharsets.US_ASCII)), callback);
-              }
-            });
+        Content.Source.asString(request, StandardCharsets.US_ASCII, Promise.from(
+            body -> response.write(true, ByteBuffer.wrap(("got " + body)
+                .getBytes(StandardCharsets.US_ASCII)), callback),
+            callback::failed));
         return true;
       }
     });

@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -30,6 +31,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -118,14 +120,15 @@ class JettyLastWriteTest {
           return true;
         }
         String id = Request.extractQueryParameters(request).getValue("id");
-        Content.Source.asStringAsync(request, StandardCharsets.UTF_8).whenComplete((body, x) ->
-            app.execute(() -> {
-              byte[] b = ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8);
-              response.setStatus(x == null ? 200 : 400);
-              response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-              response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
-              response.write(true, ByteBuffer.wrap(b), callback);
-            }));
+        IntConsumer reply = status -> app.execute(() -> {
+          byte[] b = ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8);
+          response.setStatus(status);
+          response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+          response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
+          response.write(true, ByteBuffer.wrap(b), callback);
+        });
+        Content.Source.asString(request, StandardCharsets.UTF_8,
+            Promise.from(body -> reply.accept(200), x -> reply.accept(400)));
         return true;
       }
     });
