@@ -106,7 +106,7 @@ final class JettyHardening {
   /**
    * Marks an answer to end its connection: for refusals only (403, 405, 413, 429, a bad path),
    * never for normal traffic. Once a workaround for anomalies on reused sockets after 403s whose
-   * cause was not pinned down (possibly the request-buffer race {@link #server} avoids; not
+   * cause was not pinned down (possibly the request-buffer race {@link #http1} avoids; not
    * checked, docs/jetty.md); kept because refusals are rare in real traffic and a refused client
    * paying a reconnect costs nothing.
    */
