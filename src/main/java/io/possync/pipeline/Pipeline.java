@@ -5,6 +5,7 @@ import io.possync.bus.PollLimitException;
 import io.possync.wire.Notification;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Optional;
 import java.util.function.Consumer;
 import io.possync.store.Store;
 import io.possync.sync.InvalidMessageException;
@@ -13,6 +14,7 @@ import io.possync.sync.MultiSession;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionOverview;
 import io.possync.sync.MultiSessionRules;
+import io.possync.sync.MultiSessionStatus;
 import io.possync.sync.Outcome;
 import io.possync.sync.Pong;
 import io.possync.sync.TerminalKey;
@@ -88,7 +90,7 @@ public final class Pipeline {
   public CompletableFuture<String> update(UpdateRequest request) {
     long admitted = System.nanoTime();
     Message message = Message.parse(request, maxLines);
-    java.util.Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
+    Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
     TerminalRow registering = registers
         .filter(k -> terminals.homeOf(k).isEmpty())
         .flatMap(store::loadTerminal)
@@ -174,12 +176,12 @@ public final class Pipeline {
   }
 
   /** A snapshot of one multi-session held in memory, if it is. */
-  public java.util.Optional<MultiSessionOverview> hotMultiSession(MultiSessionKey key) {
+  public Optional<MultiSessionOverview> hotMultiSession(MultiSessionKey key) {
     return hot.ifPresent(key).map(this::overview);
   }
 
   /** The status of one multi-session held in memory, if it is (tests, status page). */
-  public java.util.Optional<io.possync.sync.MultiSessionStatus> status(MultiSessionKey key) {
+  public Optional<MultiSessionStatus> status(MultiSessionKey key) {
     return hotMultiSession(key).map(MultiSessionOverview::status);
   }
 
