@@ -164,7 +164,7 @@ public record Settings(
         admin(v, http, poll),
         poll,
         new CorsSettings(v.get(CORS_ALLOWED_ORIGINS), v.get(CORS_MAX_AGE)),
-        new StoreSettings(v.get(STORE_DATA_DIR), v.get(STORE_SYNC), v.get(STORE_MAX_BYTES)),
+        store(v),
         new StateSettings(v.get(STATE_HOT_BYTES)),
         new RetentionSettings(v.get(RETENTION_NOTIFICATIONS),
             v.get(RETENTION_NOTIFICATION_BYTES), v.get(RETENTION_ORDERS)),
@@ -172,6 +172,17 @@ public record Settings(
         new OutboxSettings(v.get(OUTBOX_RETRY_MIN), v.get(OUTBOX_RETRY_MAX)),
         new OdooSettings(backends(raw), v.get(ODOO_CONNECT_TIMEOUT), v.get(ODOO_REPLY_TIMEOUT)),
         new ReconcileSettings(v.get(RECONCILE_ENABLED), v.get(RECONCILE_DELAY)));
+  }
+
+  private static StoreSettings store(Values v) {
+    StoreSettings store = new StoreSettings(v.get(STORE_DATA_DIR), v.get(STORE_SYNC),
+        v.get(STORE_MAX_BYTES), v.get(STORE_KIND), v.get(STORE_URL), v.get(STORE_USER),
+        v.get(STORE_PASSWORD_ENV), v.get(STORE_POOL_SIZE), v.get(CLUSTER_NODE_NAME));
+    if (store.clustered() && store.url().isEmpty()) {
+      throw new SettingsException("store.kind=postgresql needs store.url, the JDBC URL of the"
+          + " cluster's database (e.g. jdbc:postgresql://127.0.0.1:5432/possync)");
+    }
+    return store;
   }
 
   private static AdminSettings admin(Values v, HttpSettings http, PollSettings poll) {

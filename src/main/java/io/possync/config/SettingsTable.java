@@ -130,6 +130,20 @@ final class SettingsTable {
       oneOf(StoreSync.values(), true), "process or power: what an acknowledged change survives");
   static final Setting<Long> STORE_MAX_BYTES = row("store.max_bytes", "0", bytes(0),
       "largest size of the database; 0 for no limit");
+  static final Setting<StoreKind> STORE_KIND = row("store.kind", "sqlite",
+      oneOf(StoreKind.values(), true), "sqlite (one node) or postgresql (a cluster)");
+  static final Setting<String> STORE_URL = row("store.url", "",
+      text().check(u -> u.isEmpty() || u.startsWith("jdbc:postgresql:"),
+          "must be a PostgreSQL JDBC URL such as jdbc:postgresql://127.0.0.1:5432/possync"),
+      "PostgreSQL JDBC URL of the cluster's database (store.kind=postgresql)");
+  static final Setting<String> STORE_USER = row("store.user", "possync", text(),
+      "PostgreSQL role PosSync connects as");
+  static final Setting<String> STORE_PASSWORD_ENV = row("store.password_env", "", text(),
+      "environment variable that holds that role's password; empty for none");
+  static final Setting<Integer> STORE_POOL_SIZE = row("store.pool_size", "10",
+      integer(2, 1000), "connections this node keeps to PostgreSQL");
+  static final Setting<String> CLUSTER_NODE_NAME = row("cluster.node_name", "", text(),
+      "this node's name on the status page; empty for host name and POS port");
   static final Setting<Long> STATE_HOT_BYTES = row("state.hot_bytes", "268435456",
       bytes(1L << 20), "heap that multi-sessions kept in memory may take");
 
