@@ -38,7 +38,7 @@ final class DataDirOptions {
   }
 
   /**
-   * Opens a store tool on the data directory ({@code SqliteOutbox::open}...), runs
+   * Opens a store tool on the data directory ({@code OutboxTables::open}...), runs
    * {@code action} with it and returns its exit code; 2 for an invalid configuration, 1 when the
    * data directory cannot be used, each with its reason on {@code err}.
    */

@@ -4,7 +4,7 @@ import io.possync.outbox.OutboxPause;
 import io.possync.outbox.OutboxRow;
 import io.possync.outbox.OutboxState;
 import io.possync.outbox.OutboxStore;
-import io.possync.store.SqliteOutbox;
+import io.possync.store.OutboxTables;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
@@ -41,7 +41,7 @@ final class OutboxCommand implements Callable<Integer> {
    * done when they return.
    */
   int with(java.util.function.ToIntFunction<OutboxStore> action) {
-    return where.with(SqliteOutbox::open, action::applyAsInt, err);
+    return where.with(OutboxTables::open, action::applyAsInt, err);
   }
 
   /** {@code possync outbox list}. */

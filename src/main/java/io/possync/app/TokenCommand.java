@@ -6,7 +6,7 @@ import io.possync.config.SettingsException;
 import io.possync.http.AccessTokens;
 import io.possync.store.AccessToken;
 import io.possync.store.SqliteStore;
-import io.possync.store.SqliteTokens;
+import io.possync.store.TokenTables;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -46,21 +46,21 @@ final class TokenCommand implements Callable<Integer> {
     return where.settings();
   }
 
-  int with(java.util.function.ToIntFunction<SqliteTokens> action) {
-    return where.with(SqliteTokens::open, action, err);
+  int with(java.util.function.ToIntFunction<TokenTables> action) {
+    return where.with(TokenTables::open, action, err);
   }
 
   /**
    * Creates the store when the data directory has none yet: a token is the first step of a
    * secure setup, before the first {@code serve}. A running server holds its store already.
    */
-  private int withStore(java.util.function.ToIntFunction<SqliteTokens> action) {
+  private int withStore(java.util.function.ToIntFunction<TokenTables> action) {
     return where.with(dir -> {
       if (!Files.isRegularFile(dir.resolve("possync.db"))) {
         SqliteStore.open(dir, SqliteStore.SyncPolicy.POWER, 0).close();
         err.println("possync: created a new PosSync database in " + dir.toAbsolutePath());
       }
-      return SqliteTokens.open(dir);
+      return TokenTables.open(dir);
     }, action, err);
   }
 

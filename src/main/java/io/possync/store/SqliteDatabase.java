@@ -19,7 +19,7 @@ import java.sql.Statement;
  * directory's lock and has two connections: one writes (the group-commit thread), the other serves
  * the reads. The operator's commands work beside a running server on one connection of their own.
  */
-final class SqliteDatabase implements AutoCloseable {
+final class SqliteDatabase implements SqlDatabase, AutoCloseable {
   /** Version of the schema this code writes; older files are migrated at start. */
   static final int SCHEMA_VERSION = 4;
   static final String DB_FILE = "possync.db";
@@ -247,17 +247,9 @@ final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  /** SQL run on one of the connections. */
-  interface Sql<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /**
-   * Runs a read on the reading connection, one read at a time.
-   *
-   * @param failure what the operator is told when it fails ({@code "cannot read the outbox"})
-   */
-  <T> T read(String failure, Sql<T> sql) {
+  /** Runs a read on the reading connection, one read at a time. */
+  @Override
+  public <T> T read(String failure, Sql<T> sql) {
     synchronized (readLock) {
       try {
         return sql.run(reader);
@@ -267,12 +259,9 @@ final class SqliteDatabase implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs a change on the writing connection in a transaction of its own: all or nothing.
-   *
-   * @param failure what the operator is told when it fails ({@code "cannot update the outbox"})
-   */
-  <T> T write(String failure, Sql<T> sql) {
+  /** Runs a change on the writing connection in a transaction of its own. */
+  @Override
+  public <T> T write(String failure, Sql<T> sql) {
     try {
       begin();
       T result = sql.run(writer);

@@ -14,8 +14,8 @@ import java.util.Optional;
  * The embedded store: one SQLite file in WAL mode in the data directory. One connection writes
  * (the group-commit thread), another serves the rare loads of cold multi-sessions. Each concern
  * has a class of its own: the file ({@link SqliteDatabase}), the multi-session state
- * ({@link SqliteStateTables}), the outbox ({@link SqliteOutbox}), the access tokens
- * ({@link SqliteTokens}) and the write probe ({@link SqliteWriteProbe}).
+ * ({@link SqliteStateTables}), the outbox ({@link OutboxTables}), the access tokens
+ * ({@link TokenTables}) and the write probe ({@link SqliteWriteProbe}).
  */
 public final class SqliteStore implements Store {
   /** Held (locked) by the one PosSync process that uses the data directory. */
@@ -31,15 +31,15 @@ public final class SqliteStore implements Store {
 
   private final SqliteDatabase db;
   private final SqliteStateTables state;
-  private final SqliteOutbox outbox;
-  private final SqliteTokens tokens;
+  private final OutboxTables outbox;
+  private final TokenTables tokens;
   private final SqliteWriteProbe probe;
 
   private SqliteStore(SqliteDatabase db) {
     this.db = db;
     this.state = new SqliteStateTables(db);
-    this.outbox = new SqliteOutbox(db);
-    this.tokens = new SqliteTokens(db);
+    this.outbox = new OutboxTables(db);
+    this.tokens = new TokenTables(db);
     this.probe = new SqliteWriteProbe(db);
   }
 
@@ -108,12 +108,12 @@ public final class SqliteStore implements Store {
    * The outbox tables. Their writes run on the calling thread: in the server, only the writer
    * thread may call them.
    */
-  public SqliteOutbox outbox() {
+  public OutboxTables outbox() {
     return outbox;
   }
 
   /** The access tokens table. */
-  public SqliteTokens tokens() {
+  public TokenTables tokens() {
     return tokens;
   }
 

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.outbox.OutboxState;
-import io.possync.store.SqliteOutbox;
+import io.possync.store.OutboxTables;
 import io.possync.testing.Pos;
 import io.possync.testing.RpcClient;
 import io.possync.testing.ServerProcess;
@@ -72,7 +72,7 @@ class OutboxCommandTest {
     assertThat(entry.get("pos_reference").getAsString()).isEqualTo("Order 00003-001-0001");
     assertThat(entry.get("last_error").getAsString()).contains("cannot connect");
     long first;
-    try (SqliteOutbox admin = SqliteOutbox.open(data)) {
+    try (OutboxTables admin = OutboxTables.open(data)) {
       first = admin.list("odoo", null, 10).stream().filter(r -> r.uid().endsWith("0001"))
           .findFirst().orElseThrow().id();
     }
@@ -86,7 +86,7 @@ class OutboxCommandTest {
         .as("a dropped entry is not retried").isEqualTo(1);
     assertThat(run("outbox", "--data-dir", data.toString(), "retry", Long.toString(first + 1)))
         .isZero();
-    try (SqliteOutbox admin = SqliteOutbox.open(data)) {
+    try (OutboxTables admin = OutboxTables.open(data)) {
       assertThat(admin.list("odoo", OutboxState.PENDING, 10)).singleElement()
           .satisfies(r -> assertThat(r.nextAttemptAt()).isZero());
     }

@@ -20,7 +20,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.store.SqliteTokens;
+import io.possync.store.TokenTables;
 import io.possync.sync.MultiSessionKey;
 import io.possync.terminal.TerminalConfig;
 import io.possync.terminal.TerminalRuntime;
@@ -129,7 +129,7 @@ class AccessModesTest {
       assertThat(orders).hasSize(1);
 
       // A revoked token stops working within the cache time.
-      try (SqliteTokens admin = SqliteTokens.open(node.dataDir())) {
+      try (TokenTables admin = TokenTables.open(node.dataDir())) {
         assertThat(admin.revoke(AccessTokens.hash(secretA).substring(0, 12),
             System.currentTimeMillis())).isEqualTo(1);
       }

@@ -7,7 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.bus.Bus;
-import io.possync.store.SqliteTokens;
+import io.possync.store.TokenTables;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionStatus;
 import io.possync.testing.Pos;
@@ -195,7 +195,7 @@ class FuzzTest {
         "poll.timeout", "1"))) {
       String valid = node.issueToken("testdb", 1);
       String revoked = node.issueToken("testdb", 1);
-      try (SqliteTokens admin = SqliteTokens.open(node.dataDir())) {
+      try (TokenTables admin = TokenTables.open(node.dataDir())) {
         assertThat(admin.revoke(AccessTokens.hash(revoked).substring(0, 16),
             System.currentTimeMillis())).isEqualTo(1);
       }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.possync.outbox.OutboxRow;
 import io.possync.outbox.OutboxState;
-import io.possync.store.SqliteOutbox;
+import io.possync.store.OutboxTables;
 import io.possync.terminal.OrderEditor;
 import io.possync.terminal.TerminalConfig;
 import io.possync.terminal.TerminalRuntime;
@@ -90,7 +90,7 @@ class PaidOfflineOrderSurvivesEverythingTest {
   }
 
   private static Optional<OutboxRow> entry(Path dataDir, String uid) {
-    try (SqliteOutbox admin = SqliteOutbox.open(dataDir)) {
+    try (OutboxTables admin = OutboxTables.open(dataDir)) {
       return admin.list(OdooStub.DB, null, 100).stream().filter(r -> r.uid().equals(uid))
           .findFirst();
     }

@@ -4,7 +4,7 @@ import io.possync.app.PosSync;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
 import io.possync.odoo.XmlRpcOdooClient;
-import io.possync.store.SqliteTokens;
+import io.possync.store.TokenTables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -135,7 +135,7 @@ public final class TestNode implements AutoCloseable {
    */
   public String issueToken(String dbname, long multiSessionId) {
     String secret = AccessTokens.newSecret();
-    try (SqliteTokens admin = SqliteTokens.open(dataDir())) {
+    try (TokenTables admin = TokenTables.open(dataDir())) {
       admin.create(AccessTokens.hash(secret), dbname, multiSessionId, "test",
           System.currentTimeMillis());
     }

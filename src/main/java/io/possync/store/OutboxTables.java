@@ -30,20 +30,20 @@ import java.util.concurrent.CompletableFuture;
  * and the server reads the outbox afresh on every pass, so a retry or a drop takes effect within
  * a second.
  */
-public final class SqliteOutbox implements OutboxStore, AutoCloseable {
+public final class OutboxTables implements OutboxStore, AutoCloseable {
   private static final String SELECT = "SELECT id, dbname, uid, kind, pos_reference, payload,"
       + " state, attempts, next_attempt_at, last_error, odoo_order_id, created_at, updated_at"
       + " FROM outbox";
 
-  private final SqliteDatabase db;
+  private final SqlDatabase db;
   /** Opened by {@link #open}: closing this closes the database too. */
   private final boolean ownsDatabase;
 
-  SqliteOutbox(SqliteDatabase db) {
+  OutboxTables(SqlDatabase db) {
     this(db, false);
   }
 
-  private SqliteOutbox(SqliteDatabase db, boolean ownsDatabase) {
+  private OutboxTables(SqlDatabase db, boolean ownsDatabase) {
     this.db = db;
     this.ownsDatabase = ownsDatabase;
   }
@@ -53,17 +53,17 @@ public final class SqliteOutbox implements OutboxStore, AutoCloseable {
    *
    * @throws StoreException if there is no PosSync database with an outbox in {@code dataDir}
    */
-  public static SqliteOutbox open(Path dataDir) {
-    return new SqliteOutbox(SqliteDatabase.openBeside(dataDir), true);
+  public static OutboxTables open(Path dataDir) {
+    return new OutboxTables(SqliteDatabase.openBeside(dataDir), true);
   }
 
   // --- queueing, in the commit of the decision that caused it -----------------------------
 
   /** The statement {@link #queue} fills; prepared on the writing connection by the commit. */
   static PreparedStatement prepareQueue(Connection writer) throws SQLException {
-    return writer.prepareStatement("INSERT OR IGNORE INTO outbox (dbname,"
+    return writer.prepareStatement("INSERT INTO outbox (dbname,"
         + " uid, kind, pos_reference, payload, state, attempts, next_attempt_at, created_at,"
-        + " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)");
+        + " updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT DO NOTHING");
   }
 
   /** Adds a new entry to the batch; an entry already queued under its key stays as it is. */

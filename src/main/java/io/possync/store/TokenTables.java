@@ -13,19 +13,19 @@ import java.util.Optional;
  * operator's commands ({@code possync token …}) change them on the data directory of a server
  * that may be running, which sees a change within its token cache time.
  */
-public final class SqliteTokens implements AutoCloseable {
+public final class TokenTables implements AutoCloseable {
   private static final String SELECT =
       "SELECT hash, dbname, ms_id, label, created_at, revoked_at FROM tokens";
 
-  private final SqliteDatabase db;
+  private final SqlDatabase db;
   /** Opened by {@link #open}: closing this closes the database too. */
   private final boolean ownsDatabase;
 
-  SqliteTokens(SqliteDatabase db) {
+  TokenTables(SqlDatabase db) {
     this(db, false);
   }
 
-  private SqliteTokens(SqliteDatabase db, boolean ownsDatabase) {
+  private TokenTables(SqlDatabase db, boolean ownsDatabase) {
     this.db = db;
     this.ownsDatabase = ownsDatabase;
   }
@@ -35,8 +35,8 @@ public final class SqliteTokens implements AutoCloseable {
    *
    * @throws StoreException if there is no PosSync database of this version in {@code dataDir}
    */
-  public static SqliteTokens open(Path dataDir) {
-    return new SqliteTokens(SqliteDatabase.openBeside(dataDir), true);
+  public static TokenTables open(Path dataDir) {
+    return new TokenTables(SqliteDatabase.openBeside(dataDir), true);
   }
 
   /** The token with this hash, revoked or not. */
