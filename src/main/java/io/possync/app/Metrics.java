@@ -148,7 +148,9 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
         .strongReference(true).register(registry);
     Gauge.builder("possync.multisessions.hot", pipeline, Pipeline::multiSessionCount)
         .description("Multi-sessions held in memory").strongReference(true).register(registry);
-    new DiskSpaceMetrics(dataDir.toFile()).bindTo(registry);
+    if (dataDir != null) { // a cluster node keeps its state in PostgreSQL, not on this disk
+      new DiskSpaceMetrics(dataDir.toFile()).bindTo(registry);
+    }
     watched = new Watched(outbox, List.copyOf(outboxDbnames));
     refreshOutbox();
   }

@@ -1,6 +1,7 @@
 package io.possync.app;
 
 import io.possync.bus.Bus;
+import io.possync.bus.ClusterBus;
 import io.possync.bus.InMemoryBus;
 import io.possync.config.Settings;
 import io.possync.http.AccessTokens;
@@ -16,8 +17,10 @@ import io.possync.odoo.XmlRpcOdooClient;
 import io.possync.outbox.OutboxStore;
 import io.possync.pipeline.GroupCommitter;
 import io.possync.pipeline.Pipeline;
+import io.possync.store.PostgresStore;
 import io.possync.store.SqliteStore;
 import io.possync.store.Store;
+import io.possync.store.TokenTables;
 import io.possync.sync.MultiSessionRules;
 import io.possync.sync.Terminals;
 import io.possync.time.SystemScheduler;
@@ -42,7 +45,13 @@ public final class PosSync implements AutoCloseable {
 
   private final Settings settings;
   private final Clock clock;
-  private final SqliteStore store;
+  private final Store store;
+  /** The token table of either store. */
+  private final TokenTables tokens;
+  /** Null on one node. */
+  private final PostgresStore cluster;
+  /** Null on one node; set by {@link #start()}, once the POS port (part of its name) is bound. */
+  private volatile ClusterNode clusterNode;
   private final Bus bus;
   /** Poll timeouts and retention sweeps: short tasks on one timer thread. */
   private final SystemScheduler timers;
@@ -86,14 +95,30 @@ public final class PosSync implements AutoCloseable {
           + " settings are not used'");
     }
     this.clock = clock;
-    this.store = SqliteStore.open(settings.store().dataDir(),
-        SettingsTypes.syncPolicy(settings.store().sync()), settings.store().maxBytes());
+    OutboxStore outboxTables;
+    if (settings.store().clustered()) {
+      this.cluster = PostgresStore.open(settings.store().url(), settings.store().user(),
+          StorePassword.resolve(settings.store(), env), settings.store().poolSize(),
+          settings.store().nodeName());
+      this.store = cluster;
+      this.tokens = cluster.tokens();
+      outboxTables = cluster.outbox();
+    } else {
+      SqliteStore sqlite = SqliteStore.open(settings.store().dataDir(),
+          SettingsTypes.syncPolicy(settings.store().sync()), settings.store().maxBytes());
+      this.cluster = null;
+      this.store = sqlite;
+      this.tokens = sqlite.tokens();
+      outboxTables = sqlite.outbox();
+    }
     // The parts report to the metrics through listener interfaces of their own (docs/architecture.md: only app
     // knows Micrometer).
     this.metrics = new Metrics(clock);
     this.timers = new SystemScheduler(clock, "possync-timers");
-    this.bus = new InMemoryBus(timers, settings.retention().notifications(),
+    InMemoryBus local = new InMemoryBus(timers, settings.retention().notifications(),
         settings.retention().notificationBytes(), settings.poll().maxHeld(), metrics);
+    // In a cluster the node's bus mirrors the notifications every node commits.
+    this.bus = cluster == null ? local : new ClusterBus(local, new PostgresBusFeed(cluster));
     try {
       bus.restore(store.lastNotificationId(),
           store.notificationsSince(clock.millis() - settings.retention().notifications().toMillis(),
@@ -105,8 +130,10 @@ public final class PosSync implements AutoCloseable {
       throw e;
     }
     this.committer = new GroupCommitter(store, bus, clock, COMMIT_QUEUE, metrics);
-    this.outboxStore = new OutboxStoreOnWriter(store.outbox(), committer);
-    Terminals terminals = new Terminals();
+    // SQLite has one writer, the committer's thread; PostgreSQL takes writes from any thread.
+    this.outboxStore = cluster == null ? new OutboxStoreOnWriter(outboxTables, committer)
+        : outboxTables;
+    Terminals terminals = new Terminals(cluster != null);
     MultiSessionRules rules = new MultiSessionRules(terminals, odoo,
         SettingsTypes.conflictPolicy(settings.sync().conflicts()), clock);
     this.pipeline = new Pipeline(store, bus, committer, rules, terminals, clock,
@@ -114,8 +141,8 @@ public final class PosSync implements AutoCloseable {
     PollActivity activity = new PollActivity(clock, settings.poll().timeout(),
         settings.admin().offlineAfter());
     TrafficHistory traffic = new TrafficHistory(clock);
-    this.server = new PosSyncServer(settings, certificate, pipeline, hash -> store
-        .tokens().token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
+    this.server = new PosSyncServer(settings, certificate, pipeline, hash -> tokens
+        .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
             t.revokedAt() != null)), activity, traffic, metrics);
     this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, pipeline, bus,
         store, outboxStore, committer, activity, traffic, server::port), metrics::scrape);
@@ -129,7 +156,10 @@ public final class PosSync implements AutoCloseable {
     this.outboxTimer = new SystemScheduler(clock, "possync-outbox");
     this.outbox = new OutboxWorker(outboxStore, outboxTimer, backends, settings.outbox().retryMin(),
         settings.outbox().retryMax(), settings.reconcile().delay(), metrics);
-    metrics.watch(bus, pipeline, outboxStore, settings.store().dataDir(),
+    if (cluster != null) {
+      outbox.deliveringOnlyWhen(db -> clusterNode != null && clusterNode.mayDeliver(db));
+    }
+    metrics.watch(bus, pipeline, outboxStore, cluster == null ? settings.store().dataDir() : null,
         odoo.connections().stream().map(OdooConnection::posDbname).toList());
   }
 
@@ -146,6 +176,11 @@ public final class PosSync implements AutoCloseable {
       admin.start();
     } catch (IOException e) {
       throw new IOException(StartChecks.explain(e, "--admin-port"), e);
+    }
+    if (cluster != null) {
+      clusterNode = new ClusterNode(nodeName(), cluster.cluster(), clock);
+      clusterNode.start();
+      ((ClusterBus) bus).start();
     }
     outbox.start();
     timers.every(java.time.Duration.ofSeconds(10), this::sweep);
@@ -172,6 +207,25 @@ public final class PosSync implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("event=sweep_failed error={}", e.toString(), e);
     }
+  }
+
+  /** {@code cluster.node_name}, else the host name and the POS port. */
+  private String nodeName() {
+    if (!settings.store().nodeName().isEmpty()) {
+      return settings.store().nodeName();
+    }
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      host = "localhost";
+    }
+    return host + ":" + server.port();
+  }
+
+  /** This node's cluster membership, or empty on one node (status page, tests). */
+  public java.util.Optional<ClusterNode> clusterNode() {
+    return java.util.Optional.ofNullable(clusterNode);
   }
 
   public int port() {
@@ -239,6 +293,12 @@ public final class PosSync implements AutoCloseable {
       outbox.close();
       timers.close();
       committer.close();
+      if (bus instanceof ClusterBus b) {
+        b.close();
+      }
+      if (clusterNode != null) {
+        clusterNode.close(); // gives the outbox leases up: another node takes over at once
+      }
       store.close();
       metrics.close();
       LOG.info("event=stopped");

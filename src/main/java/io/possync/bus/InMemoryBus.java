@@ -125,6 +125,19 @@ public final class InMemoryBus implements Bus {
     }
   }
 
+  /**
+   * Counts every id up to {@code id} as handed out, for a bus that mirrors ids numbered
+   * elsewhere ({@link ClusterBus}): they may then be appended, in id order.
+   */
+  public void reserveThrough(long id) {
+    lock.lock();
+    try {
+      lastId = Math.max(lastId, id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public void append(List<Notification> batch) {
     if (batch.isEmpty()) {

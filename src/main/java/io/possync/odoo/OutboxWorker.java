@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +72,8 @@ public final class OutboxWorker implements AutoCloseable {
   /** After a pass failed as a whole the next is skipped: a lasting failure logs every 2 s. */
   private boolean restAfterFailure;
   private volatile boolean running = true;
+  /** Whether this node may deliver a database's outbox now (a cluster: it holds the lease). */
+  private volatile Predicate<String> mayDeliver = db -> true;
 
   /**
    * @param reconcileDelay how long after finalization an online order must be in Odoo
@@ -94,6 +97,16 @@ public final class OutboxWorker implements AutoCloseable {
     this.retryMax = retryMax;
     this.reconcileDelay = reconcileDelay;
     this.sessions = new Session[backends.size()];
+  }
+
+  /**
+   * In a cluster, one node delivers each database's outbox at a time: {@code gate} says whether
+   * this node may now (takes or renews its lease). Asked before every entry, so a node that lost
+   * the lease stops at the next one. Call before {@link #start}.
+   */
+  public OutboxWorker deliveringOnlyWhen(Predicate<String> gate) {
+    this.mayDeliver = gate;
+    return this;
   }
 
   /**
@@ -154,12 +167,12 @@ public final class OutboxWorker implements AutoCloseable {
     for (int i = 0; i < backends.size() && running; i++) {
       Backend b = backends.get(i);
       String db = b.connection().posDbname();
-      if (store.pauseOf(db).isPresent()) {
+      if (store.pauseOf(db).isPresent() || !mayDeliver.test(db)) {
         continue;
       }
       Optional<OutboxRow> next;
       while (running && (next = store.nextPending(db, OutboxEntry.Kind.DELIVER)).isPresent()
-          && next.get().nextAttemptAt() <= clock.millis()) {
+          && next.get().nextAttemptAt() <= clock.millis() && mayDeliver.test(db)) {
         if (!deliver(i, next.get())) {
           break; // it waits for a retry, and the entries behind it wait too: order per database
         }

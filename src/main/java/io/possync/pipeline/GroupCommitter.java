@@ -1,7 +1,8 @@
 package io.possync.pipeline;
 
-import io.possync.wire.Notification;
 import io.possync.bus.Bus;
+import io.possync.store.RevisionStep;
+import io.possync.store.StaleRevisionException;
 import io.possync.store.Store;
 import io.possync.store.StoreException;
 import io.possync.sync.Outcome;
@@ -43,7 +44,8 @@ public final class GroupCommitter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  private record Pending(Outcome outcome, CompletableFuture<Void> done, Runnable task) {}
+  private record Pending(Outcome outcome, RevisionStep step, CompletableFuture<Void> done,
+      Runnable task) {}
 
   /**
    * @param capacity work waiting beyond which {@link #trySubmit} refuses at once
@@ -67,15 +69,23 @@ public final class GroupCommitter implements AutoCloseable {
    * its notifications are published. Never blocks.
    */
   public CompletableFuture<Void> accept(Outcome outcome) {
+    return accept(outcome, null);
+  }
+
+  /**
+   * Like {@link #accept(Outcome)}, for a decision on a multi-session: a shared store commits it
+   * only if the multi-session is still at the revision it was decided on ({@code step}).
+   */
+  public CompletableFuture<Void> accept(Outcome outcome, RevisionStep step) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Pending(outcome, done, null), done);
+    enqueue(new Pending(outcome, step, done, null), done);
     return done;
   }
 
   /** Runs a store task (retention purge) on the writer thread, between commits. */
   public CompletableFuture<Void> submit(Runnable task) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Pending(null, done, task), done);
+    enqueue(new Pending(null, null, done, task), done);
     return done;
   }
 
@@ -91,7 +101,7 @@ public final class GroupCommitter implements AutoCloseable {
       done.completeExceptionally(new StoreException("the commit queue is full ("
           + queue.size() + " outcomes waiting)"));
     } else {
-      queue.add(new Pending(null, done, task));
+      queue.add(new Pending(null, null, done, task));
     }
     return done;
   }
@@ -147,6 +157,10 @@ public final class GroupCommitter implements AutoCloseable {
   }
 
   private void commit(List<Pending> batch) {
+    if (store.shared()) {
+      commitShared(batch);
+      return;
+    }
     int count = 0;
     for (Pending p : batch) {
       count += p.outcome.notifications().size();
@@ -167,25 +181,41 @@ public final class GroupCommitter implements AutoCloseable {
     try {
       store.commit(changes, notifications, bus.lastId(), now);
     } catch (RuntimeException e) {
-      listener.commitFailed(batch.size());
-      // Nothing of the batch is durable: none of it is published or acknowledged. Outcomes queued
-      // behind it were decided on top of it, so they fail too; their multi-sessions reload.
-      LOG.error("event=commit_failed outcomes={} error={}", batch.size(), e.getMessage());
-      CommitFailedException failure = new CommitFailedException(e.getMessage(), e);
-      for (Pending p : batch) {
-        p.done.completeExceptionally(failure);
-      }
-      List<Pending> behind = new ArrayList<>();
-      queue.drainTo(behind);
-      for (Pending p : behind) {
-        if (p.task != null) {
-          runTask(p);
-        } else {
-          p.done.completeExceptionally(failure);
-        }
-      }
+      fail(batch, e);
       return;
     }
+    published(batch, notifications, started);
+  }
+
+  /**
+   * A shared store's commit (a cluster): the store checks each decision's revision and numbers
+   * the notifications from the cluster's counter, in the same transaction.
+   */
+  private void commitShared(List<Pending> batch) {
+    List<RevisionStep> steps = new ArrayList<>(batch.size());
+    List<StateChanges> changes = new ArrayList<>(batch.size());
+    List<Outgoing> outgoing = new ArrayList<>();
+    for (Pending p : batch) {
+      if (p.step != null) {
+        steps.add(p.step);
+      }
+      if (!p.outcome.changes().isEmpty()) {
+        changes.add(p.outcome.changes());
+      }
+      outgoing.addAll(p.outcome.notifications());
+    }
+    long started = System.nanoTime();
+    List<Notification> notifications;
+    try {
+      notifications = store.commitNumbered(steps, changes, outgoing, clock.millis());
+    } catch (RuntimeException e) {
+      fail(batch, e);
+      return;
+    }
+    published(batch, notifications, started);
+  }
+
+  private void published(List<Pending> batch, List<Notification> notifications, long started) {
     listener.committed(batch.size(), System.nanoTime() - started);
     bus.append(notifications);
     for (Pending p : batch) {
@@ -193,11 +223,36 @@ public final class GroupCommitter implements AutoCloseable {
     }
   }
 
+  private void fail(List<Pending> batch, RuntimeException e) {
+    if (e instanceof StaleRevisionException) {
+      // Another node changed a multi-session first: normal in a cluster, decided again at once.
+      LOG.debug("event=commit_stale outcomes={} error={}", batch.size(), e.getMessage());
+    } else {
+      listener.commitFailed(batch.size());
+      LOG.error("event=commit_failed outcomes={} error={}", batch.size(), e.getMessage());
+    }
+    // Nothing of the batch is durable: none of it is published or acknowledged. Outcomes queued
+    // behind it were decided on top of it, so they fail too; their multi-sessions reload.
+    CommitFailedException failure = new CommitFailedException(e.getMessage(), e);
+    for (Pending p : batch) {
+      p.done.completeExceptionally(failure);
+    }
+    List<Pending> behind = new ArrayList<>();
+    queue.drainTo(behind);
+    for (Pending p : behind) {
+      if (p.task != null) {
+        runTask(p);
+      } else {
+        p.done.completeExceptionally(failure);
+      }
+    }
+  }
+
   /** Commits what is queued, then stops the writer. */
   @Override
   public void close() {
     running = false;
-    queue.offer(new Pending(null, new CompletableFuture<>(), () -> { })); // wake the writer now
+    queue.offer(new Pending(null, null, new CompletableFuture<>(), () -> { })); // wake the writer now
     try {
       thread.join(10_000);
     } catch (InterruptedException e) {

@@ -18,6 +18,12 @@ final class HotMultiSession {
    * the store, so the next request reloads the multi-session from the store.
    */
   volatile boolean broken;
+  /**
+   * The store's revision of this multi-session plus the decisions taken here since (a shared
+   * store refuses a decision taken on a revision another node moved past). Written under
+   * {@link #lock}.
+   */
+  volatile long revision;
 
   HotMultiSession(MultiSession state) {
     this.state = state;

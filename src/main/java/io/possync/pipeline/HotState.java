@@ -3,6 +3,7 @@ package io.possync.pipeline;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.possync.store.LoadedMultiSession;
 import io.possync.store.Store;
 import io.possync.sync.MultiSession;
 import io.possync.sync.MultiSessionKey;
@@ -64,24 +65,55 @@ final class HotState {
    */
   HotMultiSession get(MultiSessionKey key) {
     HotMultiSession h = cache.getIfPresent(key);
-    if (h != null && !h.broken) {
+    if (h != null && !h.broken && current(h)) {
       return h;
     }
     synchronized (stripe(key)) {
       h = cache.getIfPresent(key);
-      if (h != null && !h.broken) {
+      if (h != null && !h.broken && current(h)) {
         return h;
       }
       HotMultiSession p = pinned.get(key);
       if (p == null || p.broken) {
-        MultiSession state = store.loadMultiSession(key)
-            .map(snapshot -> MultiSession.restore(snapshot, terminals))
-            .orElseGet(() -> MultiSession.fresh(key, clock.millis()));
-        p = new HotMultiSession(state);
+        if (h != null && store.shared()) {
+          // A stale copy: no decision may run on it while its terminals are replaced by the
+          // stored rows; one that starts later sees it is no longer current and comes back here.
+          h.lock.lock();
+          try {
+            h.broken = true;
+            p = load(key);
+          } finally {
+            h.lock.unlock();
+          }
+        } else {
+          p = load(key);
+        }
       }
       cache.put(key, p);
       return p;
     }
+  }
+
+  private HotMultiSession load(MultiSessionKey key) {
+    LoadedMultiSession loaded = store.loadWithRevision(key);
+    MultiSession state = loaded.snapshot()
+        .map(snapshot -> MultiSession.restore(snapshot, terminals))
+        .orElseGet(() -> MultiSession.fresh(key, clock.millis()));
+    HotMultiSession p = new HotMultiSession(state);
+    p.revision = loaded.revision();
+    return p;
+  }
+
+  /**
+   * Whether {@code h} is still what the store holds: always on one node; in a cluster, unless
+   * another node decided on it since (then it is reloaded before deciding, rather than decided on
+   * and refused at commit). An object with outcomes in flight is ahead of the store: it stays.
+   */
+  private boolean current(HotMultiSession h) {
+    if (!store.shared() || pinned.get(h.state.key()) == h) {
+      return true;
+    }
+    return store.revisionOf(h.state.key()) == h.revision;
   }
 
   /** Whether {@code h} is still the object in memory for its key (not evicted, not failed). */

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Optional;
 import java.util.function.Consumer;
+import io.possync.store.RevisionStep;
+import io.possync.store.StaleRevisionException;
 import io.possync.store.Store;
 import io.possync.sync.InvalidMessageException;
 import io.possync.sync.Message;
@@ -27,8 +29,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The path of one request, top to bottom (docs/architecture.md, "The path of one update"):
@@ -106,10 +111,12 @@ public final class Pipeline {
   /** A PING: its PONG is committed like every notification, so its id is durable when seen. */
   public CompletableFuture<String> ping(String dbname, long posId) {
     Outcome pong = Pong.to(dbname, posId);
-    admit();
-    CompletableFuture<Void> durable = committer.accept(pong);
-    durable.whenComplete((done, failure) -> room.release());
-    return durable.thenApply(done -> Json.write(pong.result()));
+    return retryingWhenStale(() -> {
+      admit();
+      CompletableFuture<Void> durable = committer.accept(pong);
+      durable.whenComplete((done, failure) -> room.release());
+      return durable;
+    }).thenApply(done -> Json.write(pong.result()));
   }
 
   /**
@@ -210,6 +217,68 @@ public final class Pipeline {
    */
   private CompletableFuture<Outcome> decide(MultiSessionKey key,
       Function<MultiSession, Outcome> decision) {
+    return retryingWhenStale(() -> decideOnce(key, decision));
+  }
+
+  /** Most times one request is decided before it gives up on a multi-session in contention. */
+  static final int MAX_ATTEMPTS = 20;
+  /** Where a decision refused as stale is taken again: not the writer thread, which loads block. */
+  private static final Executor RETRIES = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "possync-redecide");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /**
+   * Runs {@code attempt}; in a cluster, when its commit was refused because another node changed
+   * the multi-session first ({@link StaleRevisionException}), runs it again on fresh state: the
+   * decision is a pure function of the state, and nothing of it was acknowledged. The first
+   * attempt runs on the caller's thread and throws as it would on one node.
+   */
+  private <T> CompletableFuture<T> retryingWhenStale(Supplier<CompletableFuture<T>> attempt) {
+    CompletableFuture<T> first = attempt.get();
+    if (!store.shared()) {
+      return first;
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    settle(first, attempt, 1, result);
+    return result;
+  }
+
+  private <T> void settle(CompletableFuture<T> tried, Supplier<CompletableFuture<T>> attempt,
+      int attempts, CompletableFuture<T> result) {
+    tried.whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
+      } else if (attempts < MAX_ATTEMPTS && stale(failure)) {
+        RETRIES.execute(() -> {
+          CompletableFuture<T> again;
+          try {
+            again = attempt.get();
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+            return;
+          }
+          settle(again, attempt, attempts + 1, result);
+        });
+      } else {
+        result.completeExceptionally(failure);
+      }
+    });
+  }
+
+  private static boolean stale(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof StaleRevisionException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One attempt at steps 2 to 4. */
+  private CompletableFuture<Outcome> decideOnce(MultiSessionKey key,
+      Function<MultiSession, Outcome> decision) {
     admit();
     while (true) {
       HotMultiSession h;
@@ -237,7 +306,9 @@ public final class Pipeline {
           room.release();
           throw e;
         }
-        CompletableFuture<Void> durable = committer.accept(outcome);
+        RevisionStep step = new RevisionStep(key, h.revision);
+        h.revision++;
+        CompletableFuture<Void> durable = committer.accept(outcome, step);
         hot.reweigh(h);
         durable.whenComplete((done, failure) -> {
           if (failure != null) {

@@ -101,27 +101,16 @@ final class SqliteStateTables {
   }
 
   void purge(long notificationsBefore, long runStartedBefore) {
-    try (PreparedStatement n = db.writer.prepareStatement(
-            "DELETE FROM notifications WHERE created_at < ?");
-        PreparedStatement b = db.writer.prepareStatement(
-            "DELETE FROM bodies WHERE created_at < ?");
-        PreparedStatement o = db.writer.prepareStatement("DELETE FROM orders WHERE state != 'draft'"
-            + " AND EXISTS (SELECT 1 FROM multi_sessions m WHERE m.dbname = orders.dbname"
-            + " AND m.ms_id = orders.ms_id AND orders.run_id < m.run_id"
-            + " AND m.run_started_at <= ?)")) {
+    try {
       db.begin();
-      n.setLong(1, notificationsBefore);
-      n.executeUpdate();
-      b.setLong(1, notificationsBefore); // a body is as old as its copies
-      b.executeUpdate();
-      o.setLong(1, runStartedBefore);
-      o.executeUpdate();
+      StateSql.purge(db.writer, notificationsBefore, runStartedBefore);
       db.end();
     } catch (SQLException e) {
       db.rollbackQuietly();
       throw new StoreException("purge failed: " + e.getMessage(), e);
     }
   }
+
 
   /** Orders looked at for names: the newest, enough to have seen every terminal at work. */
   static final int NAMED_ORDERS = 5000;

@@ -193,6 +193,30 @@ final class StateSql {
   }
 
   /**
+   * Deletes notifications created before {@code notificationsBefore} and deleted or unpaid orders
+   * of multi-sessions whose current run started before {@code runStartedBefore} (decision D4), in
+   * the caller's transaction.
+   */
+  static void purge(Connection c, long notificationsBefore, long runStartedBefore)
+      throws SQLException {
+    try (PreparedStatement n = c.prepareStatement(
+            "DELETE FROM notifications WHERE created_at < ?");
+        PreparedStatement b = c.prepareStatement(
+            "DELETE FROM bodies WHERE created_at < ?");
+        PreparedStatement o = c.prepareStatement("DELETE FROM orders WHERE state != 'draft'"
+            + " AND EXISTS (SELECT 1 FROM multi_sessions m WHERE m.dbname = orders.dbname"
+            + " AND m.ms_id = orders.ms_id AND orders.run_id < m.run_id"
+            + " AND m.run_started_at <= ?)")) {
+      n.setLong(1, notificationsBefore);
+      n.executeUpdate();
+      b.setLong(1, notificationsBefore); // a body is as old as its copies
+      b.executeUpdate();
+      o.setLong(1, runStartedBefore);
+      o.executeUpdate();
+    }
+  }
+
+  /**
    * The statements of a group commit, prepared once on the writing connection (which only the
    * writer thread uses) instead of once per transaction: {@link #add} batches the rows,
    * {@link #execute} writes them in the transaction the caller opened.

@@ -1,11 +1,12 @@
 package io.possync.store;
 
-import io.possync.wire.Notification;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionSnapshot;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
+import io.possync.wire.Notification;
+import io.possync.wire.Outgoing;
 import java.util.List;
 import java.util.Optional;
 
@@ -61,6 +62,42 @@ public interface Store extends AutoCloseable {
    * @throws StoreException saying why not
    */
   void checkWritable(int bytes);
+
+  // --- Shared by the nodes of a cluster (PostgreSQL). A node's store answers the defaults.
+
+  /**
+   * Whether other nodes write to this store too. Then a decision is committed only on the
+   * revision it was taken on ({@link #commitNumbered}), and the store, not the bus, numbers the
+   * notifications, inside the committing transaction, so that ids are global.
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /** The multi-session with the revision it was read at, in one consistent read. */
+  default LoadedMultiSession loadWithRevision(MultiSessionKey key) {
+    return new LoadedMultiSession(loadMultiSession(key), 0);
+  }
+
+  /** The multi-session's committed revision (0 if it never had a decision). */
+  default long revisionOf(MultiSessionKey key) {
+    return 0;
+  }
+
+  /**
+   * A shared store's commit: checks that every multi-session is still at the revision its
+   * decisions were taken on, writes the changes, then numbers the notifications from the shared
+   * counter and writes them, in one transaction.
+   *
+   * @return the notifications with their ids, in id order
+   * @throws StaleRevisionException if another node changed one of the multi-sessions meanwhile;
+   *                                nothing was written
+   * @throws StoreException         if nothing could be written
+   */
+  default List<Notification> commitNumbered(List<RevisionStep> steps, List<StateChanges> changes,
+      List<Outgoing> outgoing, long now) {
+    throw new UnsupportedOperationException("only a shared store numbers notifications");
+  }
 
   @Override
   void close();

@@ -1,7 +1,7 @@
 package io.possync.store;
 
 /** The store could not read or write (disk full, I/O error, corrupt file); nothing was written. */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
   public StoreException(String message, Throwable cause) {
     super(message, cause);
   }

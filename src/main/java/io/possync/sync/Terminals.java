@@ -12,13 +12,36 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class Terminals {
   private final ConcurrentMap<TerminalKey, Terminal> byKey = new ConcurrentHashMap<>();
+  /** In a cluster a loaded row is the truth: other nodes move message_IDs on. */
+  private final boolean rowsWin;
+
+  /** The terminals of one node, where memory is never behind the store. */
+  public Terminals() {
+    this(false);
+  }
+
+  /**
+   * @param rowsWin true in a cluster: a multi-session is only loaded when its copy here is stale
+   *                or failed, so its stored rows replace the terminals in memory
+   */
+  public Terminals(boolean rowsWin) {
+    this.rowsWin = rowsWin;
+  }
 
   Terminal get(TerminalKey key) {
     return byKey.get(key);
   }
 
-  /** The terminal of a loaded row; an object already in memory wins (it may be ahead of the row). */
+  /**
+   * The terminal of a loaded row. On one node an object already in memory wins (it may be ahead
+   * of the row); in a cluster the row does (another node may have moved it on).
+   */
   Terminal adopt(TerminalRow row) {
+    if (rowsWin) {
+      Terminal fresh = Terminal.fromRow(row);
+      byKey.put(row.key(), fresh);
+      return fresh;
+    }
     return byKey.computeIfAbsent(row.key(), k -> Terminal.fromRow(row));
   }
 

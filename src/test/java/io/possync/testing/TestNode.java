@@ -77,6 +77,15 @@ public final class TestNode implements AutoCloseable {
     return new TestNode(overrides, Clock.systemUTC(), System.getenv(), false);
   }
 
+  /**
+   * Starts a node whose retention and timers read the given clock, with the given environment
+   * (where {@code store.password_env} and {@code odoo.<name>.password_env} are looked up).
+   */
+  public static TestNode start(Map<String, String> overrides, Clock clock,
+      Map<String, String> env) throws Exception {
+    return new TestNode(overrides, clock, env, false);
+  }
+
   /** Starts a node whose retention and timers read the given clock. */
   public static TestNode start(Map<String, String> overrides, Clock clock) throws Exception {
     return new TestNode(overrides, clock, System.getenv(), false);
