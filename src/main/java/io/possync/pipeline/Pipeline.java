@@ -192,6 +192,14 @@ public final class Pipeline {
     return hotMultiSession(key).map(MultiSessionOverview::status);
   }
 
+  /**
+   * The status of a multi-session as the store has it now: loaded if need be, and in a cluster
+   * reloaded first when another node changed it. May read the store; call holding no lock.
+   */
+  public MultiSessionStatus currentStatus(MultiSessionKey key) {
+    return overview(hot.get(key)).status();
+  }
+
   /** Number of multi-sessions held in memory. */
   public long multiSessionCount() {
     return hot.size();
