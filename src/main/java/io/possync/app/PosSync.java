@@ -209,6 +209,25 @@ public final class PosSync implements AutoCloseable {
     }
   }
 
+  /**
+   * The drain phase of a stop ({@code http.drain}): held polls are answered, new ones answered at
+   * once, updates still taken, for a moment; then the listener can close without a poll sent just
+   * before being left unanswered until the terminal's own timeout.
+   */
+  private void drain() {
+    long millis = settings.http().drain().toMillis();
+    if (millis == 0) {
+      return;
+    }
+    LOG.info("event=draining seconds={}", settings.http().drain().toSeconds());
+    pipeline.drain();
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** {@code cluster.node_name}, else the host name and the POS port. */
   private String nodeName() {
     if (!settings.store().nodeName().isEmpty()) {
@@ -281,6 +300,7 @@ public final class PosSync implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
+      drain();
       bus.releaseAll(); // held polls get their (empty) answer instead of a dropped connection
       server.stop();
     } finally {
