@@ -83,7 +83,7 @@ public final class Pipeline {
     this.maxLines = maxLines;
     this.listener = listener;
     this.room = new Semaphore(waiting);
-    this.hot = new HotState(store, terminals, clock, hotBytes);
+    this.hot = new HotState(store, terminals, rules::restore, clock, hotBytes);
   }
 
   /**
