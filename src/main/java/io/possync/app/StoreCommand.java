@@ -54,7 +54,7 @@ final class StoreCommand implements Callable<Integer> {
         description = "Data directory or jdbc:postgresql: URL to copy into; must hold no state.")
     String to;
 
-    @Option(names = "--user", defaultValue = "possync",
+    @Option(names = "--user", defaultValue = "possync", paramLabel = "USER",
         description = "PostgreSQL user (store.user; default ${DEFAULT-VALUE}).")
     String user;
 

@@ -454,9 +454,10 @@ public final class StoreCopy {
 
   /**
    * Refuses a database that running nodes are connected to (their connections carry
-   * {@link PostgresStore#NODE_APPLICATION_NAME}): a source would go on changing after the copy
-   * read it, and a target's nodes would keep decisions taken on the empty state in memory. A node
-   * that was stopped a moment ago is given {@link #DISCONNECT_GRACE_MILLIS} to disconnect.
+   * {@link PostgresStore#NODE_APPLICATION_NAME}, and so do the operator's {@code possync token}
+   * and {@code possync outbox} commands): a source would go on changing after the copy read it,
+   * and a target's nodes would keep decisions taken on the empty state in memory. A node that was
+   * stopped a moment ago is given {@link #DISCONNECT_GRACE_MILLIS} to disconnect.
    */
   private static void refuseRunningNodes(Connection c, Database db) throws SQLException {
     long deadline = System.currentTimeMillis() + DISCONNECT_GRACE_MILLIS;
@@ -471,8 +472,9 @@ public final class StoreCopy {
       nodes = connectedNodes(c);
     }
     if (!nodes.isEmpty()) {
-      throw new StoreException("PosSync nodes are connected to " + db + " ("
-          + String.join(", ", nodes) + "); stop every node of the cluster before copying");
+      throw new StoreException("PosSync is connected to " + db + " (as "
+          + String.join(", ", nodes) + "); stop every node of the cluster, and let the"
+          + " possync commands on it finish, before copying");
     }
   }
 
