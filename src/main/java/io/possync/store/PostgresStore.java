@@ -43,6 +43,11 @@ import java.util.TreeMap;
 public final class PostgresStore implements Store {
   /** The channel a commit notifies the other nodes on; its payload is the highest id. */
   public static final String CHANNEL = "possync_bus";
+  /**
+   * How a node's connections name themselves in {@code pg_stat_activity}, followed by the node's
+   * name: {@link StoreCopy} refuses a database that running nodes are connected to.
+   */
+  static final String NODE_APPLICATION_NAME = "possync ";
   /** pg_try_advisory_xact_lock key of the retention purge: one node purges at a time. */
   private static final long PURGE_LOCK = 0x706f7373_7075726aL;
   /** Earlier versions of a draft order kept (the rules merge against at most 32). */
@@ -69,7 +74,7 @@ public final class PostgresStore implements Store {
   public static PostgresStore open(String url, String user, String password, int poolSize,
       String nodeName) {
     return new PostgresStore(PostgresDatabase.open(url, user, password, poolSize,
-        "possync " + nodeName));
+        NODE_APPLICATION_NAME + nodeName));
   }
 
   @Override
