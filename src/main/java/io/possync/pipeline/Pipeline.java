@@ -326,22 +326,39 @@ public final class Pipeline {
           room.release();
           throw e;
         }
-        RevisionStep step = new RevisionStep(key, h.revision);
-        h.revision++;
+        RevisionStep step = new RevisionStep(key, h.revision, nextRevision(h.revision));
+        h.revision = step.next();
         CompletableFuture<Void> durable = committer.accept(outcome, step);
         hot.reweigh(h);
+        // The caller learns the result only after the bookkeeping: a decision taken again after
+        // a refused commit must find this object failed and unpinned, not decide on top of it.
+        CompletableFuture<Outcome> decided = new CompletableFuture<>();
         durable.whenComplete((done, failure) -> {
           if (failure != null) {
             hot.fail(h); // not durable: memory is ahead of the store
           }
           hot.unpin(h);
           room.release();
+          if (failure != null) {
+            decided.completeExceptionally(failure);
+          } else {
+            decided.complete(outcome);
+          }
         });
-        return durable.thenApply(done -> outcome);
+        return decided;
       } finally {
         h.lock.unlock();
       }
     }
+  }
+
+  /** A fresh revision token: random, never 0 (a multi-session never decided on) nor the last. */
+  private static long nextRevision(long previous) {
+    long next;
+    do {
+      next = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    } while (next == 0 || next == previous);
+    return next;
   }
 
   /** Waits for room in the commit queue: back-pressure on clients instead of a growing heap. */

@@ -237,9 +237,11 @@ public final class PostgresStore implements Store {
   }
 
   /**
-   * Moves each multi-session from the revision its first decision here was taken on by the
-   * number of decisions, or refuses the whole commit. In key order, so that two nodes committing
-   * on the same multi-sessions lock their rows in the same order and never deadlock.
+   * Moves each multi-session from the revision its first decision in the batch was taken on to
+   * the one its last decision leaves, or refuses the whole commit. The decisions on one
+   * multi-session must form a chain (each taken on what the one before left). In key order, so
+   * that two nodes committing on the same multi-sessions lock their rows in the same order and
+   * never deadlock.
    */
   private static void checkRevisions(Connection c, List<RevisionStep> steps) throws SQLException {
     if (steps.isEmpty()) {
@@ -247,12 +249,17 @@ public final class PostgresStore implements Store {
     }
     Map<MultiSessionKey, long[]> byKey = new TreeMap<>(Comparator
         .comparing(MultiSessionKey::dbname).thenComparingLong(MultiSessionKey::multiSessionId));
-    for (RevisionStep s : steps) {
-      long[] range = byKey.computeIfAbsent(s.key(), k -> new long[] {s.base(), s.base()});
-      range[0] = Math.min(range[0], s.base());
-      range[1] = Math.max(range[1], s.base() + 1);
-    }
     Set<MultiSessionKey> stale = new LinkedHashSet<>();
+    for (RevisionStep s : steps) {
+      long[] chain = byKey.get(s.key());
+      if (chain == null) {
+        byKey.put(s.key(), new long[] {s.base(), s.next()});
+      } else if (chain[1] == s.base()) {
+        chain[1] = s.next();
+      } else {
+        stale.add(s.key()); // decided on a state that is not the one the batch leaves
+      }
+    }
     try (PreparedStatement insert = c.prepareStatement("INSERT INTO multi_session_revisions"
             + " VALUES (?, ?, 0) ON CONFLICT DO NOTHING");
         PreparedStatement move = c.prepareStatement("UPDATE multi_session_revisions"
