@@ -8,7 +8,9 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -21,6 +23,8 @@ public final class ServerProcess implements AutoCloseable {
   private final Path dataDir;
   private final List<String> extraArgs;
   private boolean serialFilterOption = true;
+  /** Variables added to the process's environment (e.g. the one a password is read from). */
+  private final Map<String, String> environment = new HashMap<>();
   private Process process;
 
   /**
@@ -38,6 +42,15 @@ public final class ServerProcess implements AutoCloseable {
    */
   public ServerProcess withoutSerialFilterOption() {
     serialFilterOption = false;
+    return this;
+  }
+
+  /**
+   * Adds a variable to the environment the process starts with, e.g. the one
+   * {@code store.password_env} names: a secret a test must not put on the command line.
+   */
+  public ServerProcess withEnvironment(String name, String value) {
+    environment.put(name, value);
     return this;
   }
 
@@ -66,6 +79,7 @@ public final class ServerProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("POSSYNC_CONFIG");
     pb.environment().put("POSSYNC_ADMIN_PORT", "0"); // never the default port a real node may hold
+    pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
     process = pb.start();
