@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,8 @@ class OutboxFailoverTest {
   /** Odoo takes this long over every create: long enough to kill a node during one. */
   private static final int CREATE_MILLIS = 4000;
 
-  @TempDir
+  /** Kept when the test fails: each node's server.log is in it. */
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   Path tmp;
 
   private final List<ServerProcess> nodes = new ArrayList<>();
