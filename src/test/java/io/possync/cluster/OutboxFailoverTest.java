@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -119,20 +121,17 @@ class OutboxFailoverTest {
     List<CompletableFuture<Void>> started = new ArrayList<>();
     for (String name : NAMES) {
       Path dataDir = Files.createDirectories(tmp.resolve(name));
-      Path config = Files.writeString(tmp.resolve(name + ".properties"), String.join("\n",
-          "store.kind = postgresql",
-          "store.url = " + url,
-          "store.user = " + PostgresServer.shared().user(),
-          "store.password_env = " + TestCluster.PASSWORD_ENV,
-          "store.pool_size = 4",
-          "cluster.node_name = " + name,
-          "odoo.shop.url = " + odoo.url(name),
-          "odoo.shop.database = " + DB,
-          "odoo.shop.login = " + StatefulOdooStub.LOGIN,
-          "odoo.shop.password_file = " + password,
-          "outbox.retry_min = 1",
-          "outbox.retry_max = 1",
-          "odoo.connect_timeout = 1", ""));
+      Map<String, String> settings = new TreeMap<>(odoo.settings(name, password));
+      settings.putAll(Map.of(
+          "store.kind", "postgresql",
+          "store.url", url,
+          "store.user", PostgresServer.shared().user(),
+          "store.password_env", TestCluster.PASSWORD_ENV,
+          "store.pool_size", "4",
+          "cluster.node_name", name));
+      StringBuilder properties = new StringBuilder();
+      settings.forEach((k, v) -> properties.append(k).append(" = ").append(v).append('\n'));
+      Path config = Files.writeString(tmp.resolve(name + ".properties"), properties);
       ServerProcess node = new ServerProcess(ServerProcess.freePort(), dataDir,
           List.of("--config", config.toString()))
           .withEnvironment(TestCluster.PASSWORD_ENV, PostgresServer.shared().password());

@@ -13,7 +13,9 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A stand-in Odoo 13 for the cluster's outbox tests that remembers what it was sent: once a
@@ -63,6 +65,21 @@ final class StatefulOdooStub implements AutoCloseable {
   /** The address node {@code node} is configured with: the stub under its own prefix. */
   String url(String node) {
     return "http://127.0.0.1:" + server.port() + "/" + node;
+  }
+
+  /**
+   * The settings by which node {@code node} delivers its database's outbox ({@link #DB}) here,
+   * retrying after a second; {@code passwordFile} holds {@link #PASSWORD}.
+   */
+  Map<String, String> settings(String node, Path passwordFile) {
+    return Map.of(
+        "odoo.shop.url", url(node),
+        "odoo.shop.database", DB,
+        "odoo.shop.login", LOGIN,
+        "odoo.shop.password_file", passwordFile.toString(),
+        "outbox.retry_min", "1",
+        "outbox.retry_max", "1",
+        "odoo.connect_timeout", "1");
   }
 
   /**
