@@ -36,7 +36,7 @@ class OutboxFailoverTest {
   private static final String DB = StatefulOdooStub.DB;
   private static final List<String> NAMES = List.of("node1", "node2", "node3");
   /** Odoo takes this long over every create: long enough to kill a node during one. */
-  private static final int CREATE_MILLIS = 4000;
+  private static final int CREATE_MILLIS = 6000;
 
   /** Kept when the test fails: each node's server.log is in it. */
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -86,6 +86,8 @@ class OutboxFailoverTest {
     SharedOutbox.Lease left = shared.lease(DB).orElseThrow();
     assertThat(left.node()).as("a killed node gives nothing up").isEqualTo(first);
     assertThat(left.expiresAt()).isGreaterThan(System.currentTimeMillis());
+    assertThat(shared.deliveries(DB).get(0).state()).as("killed before Odoo answered")
+        .isEqualTo("pending");
 
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
         .until(() -> !first.equals(shared.holder(DB)));
@@ -115,7 +117,10 @@ class OutboxFailoverTest {
     assertThat(shared.holder(DB)).as("the lease stays with the new holder").isEqualTo(second);
   }
 
-  /** Starts the three nodes at once (each is a JVM of its own: a few seconds). */
+  /**
+   * Starts the three nodes at once: each is a JVM of its own, which takes a few seconds, and on
+   * a busy host far more, hence the generous wait.
+   */
   private void startNodes(String url) throws Exception {
     Path password = Files.writeString(tmp.resolve("odoo.pw"), StatefulOdooStub.PASSWORD + "\n");
     List<CompletableFuture<Void>> started = new ArrayList<>();
@@ -134,7 +139,8 @@ class OutboxFailoverTest {
       Path config = Files.writeString(tmp.resolve(name + ".properties"), properties);
       ServerProcess node = new ServerProcess(ServerProcess.freePort(), dataDir,
           List.of("--config", config.toString()))
-          .withEnvironment(TestCluster.PASSWORD_ENV, PostgresServer.shared().password());
+          .withEnvironment(TestCluster.PASSWORD_ENV, PostgresServer.shared().password())
+          .withStartTimeout(Duration.ofSeconds(90));
       nodes.add(node);
       started.add(CompletableFuture.runAsync(() -> {
         try {

@@ -25,6 +25,8 @@ public final class ServerProcess implements AutoCloseable {
   private boolean serialFilterOption = true;
   /** Variables added to the process's environment (e.g. the one a password is read from). */
   private final Map<String, String> environment = new HashMap<>();
+  /** How long {@link #start} waits for the first answered PING. */
+  private Duration startTimeout = Duration.ofSeconds(30);
   private Process process;
 
   /**
@@ -51,6 +53,15 @@ public final class ServerProcess implements AutoCloseable {
    */
   public ServerProcess withEnvironment(String name, String value) {
     environment.put(name, value);
+    return this;
+  }
+
+  /**
+   * Waits up to {@code timeout} for the process to answer, instead of 30 s: for several nodes
+   * started at once on a busy host, each a cold JVM connecting to PostgreSQL.
+   */
+  public ServerProcess withStartTimeout(Duration timeout) {
+    startTimeout = timeout;
     return this;
   }
 
@@ -86,7 +97,7 @@ public final class ServerProcess implements AutoCloseable {
     RpcClient rpc = new RpcClient(baseUri(),
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
     // Polled, not slept on: the first PING that is answered ends the wait.
-    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+    Awaitility.await().atMost(startTimeout).pollInterval(Duration.ofMillis(50))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> {
           if (!process.isAlive()) {
