@@ -83,7 +83,7 @@ public final class Pipeline {
     this.maxLines = maxLines;
     this.listener = listener;
     this.room = new Semaphore(waiting);
-    this.hot = new HotState(store, terminals, clock, hotBytes);
+    this.hot = new HotState(store, terminals, rules::restore, clock, hotBytes);
   }
 
   /**
@@ -142,10 +142,22 @@ public final class Pipeline {
   public Runnable poll(Collection<String> channels, long last, boolean peek, Duration timeout,
       Consumer<List<Notification>> answer) {
     try {
-      return bus.poll(channels, last, peek, timeout, answer::accept);
+      return bus.poll(channels, last, peek || draining, timeout, answer::accept);
     } catch (PollLimitException e) {
       throw new TooManyPolls(e.getMessage());
     }
+  }
+
+  /** Set when the node stops: polls are answered at once instead of being held. */
+  private volatile boolean draining;
+
+  /**
+   * The node is stopping: from now on every poll is answered at once with what is there (nothing
+   * is held), while updates are still taken. Then the parked ones are answered too.
+   */
+  public void drain() {
+    draining = true;
+    bus.releaseAll();
   }
 
   /** A poll refused because too many are parked (poll.max_held). */

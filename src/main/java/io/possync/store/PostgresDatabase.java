@@ -56,21 +56,11 @@ final class PostgresDatabase implements SqlDatabase {
     config.setValidationTimeout(1_000);
     // Start even if PostgreSQL is down for a moment: the migration below says why it failed.
     config.setInitializationFailTimeout(-1);
-    // pgJDBC's defaults wait forever on a silent network; the URL may set its own values.
-    config.addDataSourceProperty("connectTimeout", "5");
-    config.addDataSourceProperty("socketTimeout", "60");
-    config.addDataSourceProperty("tcpKeepAlive", "true");
-    config.addDataSourceProperty("ApplicationName", applicationName);
+    config.setDataSourceProperties(connectionProperties(applicationName));
     HikariDataSource pool = new HikariDataSource(config);
     awaitFirstConnection(pool);
     try {
-      Flyway.configure()
-          .dataSource(pool)
-          .locations(MIGRATIONS)
-          .table(HISTORY_TABLE)
-          .baselineOnMigrate(false)
-          .load()
-          .migrate();
+      flyway(Flyway.configure().dataSource(pool)).migrate();
     } catch (FlywayException e) {
       pool.close();
       throw new StoreException("cannot prepare the PostgreSQL database " + redact(url) + ": "
@@ -96,6 +86,25 @@ final class PostgresDatabase implements SqlDatabase {
         }
       }
     }
+  }
+
+  /**
+   * The properties of every connection PosSync makes: pgJDBC's defaults wait forever on a silent
+   * network (the URL may set its own values), and {@code ApplicationName} tells in
+   * {@code pg_stat_activity} who is connected.
+   */
+  static java.util.Properties connectionProperties(String applicationName) {
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("connectTimeout", "5");
+    props.setProperty("socketTimeout", "60");
+    props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("ApplicationName", applicationName);
+    return props;
+  }
+
+  /** Flyway on PosSync's migrations and history table, on the data source already configured. */
+  static Flyway flyway(org.flywaydb.core.api.configuration.FluentConfiguration configured) {
+    return configured.locations(MIGRATIONS).table(HISTORY_TABLE).baselineOnMigrate(false).load();
   }
 
   /** A connection from the pool, in autocommit mode. */

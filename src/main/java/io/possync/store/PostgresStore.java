@@ -2,6 +2,9 @@ package io.possync.store;
 
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionSnapshot;
+import io.possync.sync.OrderKey;
+import io.possync.sync.OrderRow;
+import io.possync.sync.OrderVersionRow;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
@@ -40,8 +43,15 @@ import java.util.TreeMap;
 public final class PostgresStore implements Store {
   /** The channel a commit notifies the other nodes on; its payload is the highest id. */
   public static final String CHANNEL = "possync_bus";
+  /**
+   * How a node's connections name themselves in {@code pg_stat_activity}, followed by the node's
+   * name: {@link StoreCopy} refuses a database that running nodes are connected to.
+   */
+  static final String NODE_APPLICATION_NAME = "possync ";
   /** pg_try_advisory_xact_lock key of the retention purge: one node purges at a time. */
   private static final long PURGE_LOCK = 0x706f7373_7075726aL;
+  /** Earlier versions of a draft order kept (the rules merge against at most 32). */
+  private static final int KEPT_VERSIONS = 32;
 
   private final PostgresDatabase db;
   private final OutboxTables outbox;
@@ -64,7 +74,7 @@ public final class PostgresStore implements Store {
   public static PostgresStore open(String url, String user, String password, int poolSize,
       String nodeName) {
     return new PostgresStore(PostgresDatabase.open(url, user, password, poolSize,
-        "possync " + nodeName));
+        NODE_APPLICATION_NAME + nodeName));
   }
 
   @Override
@@ -127,6 +137,11 @@ public final class PostgresStore implements Store {
       try {
         long revision = revision(c, key);
         Optional<MultiSessionSnapshot> snapshot = StateSql.loadMultiSession(c, key, "seq");
+        if (snapshot.isPresent()) {
+          MultiSessionSnapshot s = snapshot.get();
+          snapshot = Optional.of(new MultiSessionSnapshot(s.multiSession(), s.terminals(),
+              s.orders(), versions(c, key)));
+        }
         c.commit();
         return new LoadedMultiSession(snapshot, revision);
       } finally {
@@ -178,6 +193,7 @@ public final class PostgresStore implements Store {
       batch = new StateSql.Batch(c);
       batch.addChanges(changes, now);
       batch.executeChanges();
+      keepVersions(c, changes);
       List<Notification> notifications = new ArrayList<>(outgoing.size());
       if (!outgoing.isEmpty()) {
         // Last: from here to the commit this transaction holds the counter's row lock.
@@ -262,6 +278,54 @@ public final class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Every order message written is kept as a version too: the node that merges a late update
+   * against it may be another one (docs/cluster.md). Rewriting a revision (paid, removed)
+   * replaces it.
+   */
+  private static void keepVersions(Connection c, List<StateChanges> changes) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("INSERT INTO order_versions VALUES"
+        + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id, uid, revision)"
+        + " DO UPDATE SET message = excluded.message")) {
+      boolean any = false;
+      for (StateChanges change : changes) {
+        for (OrderRow r : change.orders()) {
+          p.setString(1, r.key().multiSession().dbname());
+          p.setLong(2, r.key().multiSession().multiSessionId());
+          p.setString(3, r.key().uid());
+          p.setLong(4, r.revision());
+          p.setString(5, r.message());
+          p.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        p.executeBatch();
+      }
+    }
+  }
+
+  /** Versions a draft order may still be merged against, oldest first. */
+  private static List<OrderVersionRow> versions(Connection c, MultiSessionKey key)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("SELECT v.uid, v.revision, v.message"
+        + " FROM order_versions v JOIN orders o ON o.dbname = v.dbname AND o.ms_id = v.ms_id"
+        + " AND o.uid = v.uid WHERE v.dbname = ? AND v.ms_id = ? AND o.state = 'draft'"
+        + " AND v.revision < o.revision AND v.revision >= o.revision - " + KEPT_VERSIONS
+        + " ORDER BY v.uid, v.revision")) {
+      p.setString(1, key.dbname());
+      p.setLong(2, key.multiSessionId());
+      List<OrderVersionRow> out = new ArrayList<>();
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.add(new OrderVersionRow(new OrderKey(key, rs.getString(1)), rs.getLong(2),
+              rs.getString(3)));
+        }
+      }
+      return out;
+    }
+  }
+
   private static long takeIds(Connection c, int count) throws SQLException {
     try (PreparedStatement p = c.prepareStatement("UPDATE bus_counter"
         + " SET last_id = last_id + ? WHERE id = 1 RETURNING last_id")) {
@@ -286,6 +350,11 @@ public final class PostgresStore implements Store {
         }
       }
       StateSql.purge(c, notificationsBefore, runStartedBefore);
+      try (Statement st = c.createStatement()) {
+        st.executeUpdate("DELETE FROM order_versions v WHERE NOT EXISTS (SELECT 1 FROM orders o"
+            + " WHERE o.dbname = v.dbname AND o.ms_id = v.ms_id AND o.uid = v.uid"
+            + " AND o.state = 'draft' AND v.revision >= o.revision - " + KEPT_VERSIONS + ")");
+      }
       return null;
     });
   }
