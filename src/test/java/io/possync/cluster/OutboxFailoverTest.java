@@ -7,6 +7,7 @@ import io.possync.testing.PostgresServer;
 import io.possync.testing.RpcClient;
 import io.possync.testing.ServerProcess;
 import io.possync.testing.TestCluster;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,7 @@ class OutboxFailoverTest {
   Path tmp;
 
   private final List<ServerProcess> nodes = new ArrayList<>();
+  private final List<URI> admins = new ArrayList<>();
   private StatefulOdooStub odoo;
 
   @AfterEach
@@ -96,6 +98,10 @@ class OutboxFailoverTest {
     LOG.info("lease of {} taken over by {} {} ms after {} was killed", DB, second,
         takeoverMillis, first);
     assertThat(second).isIn(NAMES).isNotEqualTo(first);
+    URI survivor = admins.get(NAMES.indexOf(second));
+    assertThat(SharedOutbox.holderShownBy(survivor, DB)).as("/api/status").isEqualTo(second);
+    assertThat(SharedOutbox.nodesShownBy(survivor)).as("/api/status").containsEntry(first, "down")
+        .containsEntry(second, "up").hasSize(3);
 
     await().atMost(Duration.ofSeconds(60)).until(() -> shared.deliveries(DB).stream()
         .allMatch(e -> e.state().equals("done")));
@@ -137,9 +143,12 @@ class OutboxFailoverTest {
       StringBuilder properties = new StringBuilder();
       settings.forEach((k, v) -> properties.append(k).append(" = ").append(v).append('\n'));
       Path config = Files.writeString(tmp.resolve(name + ".properties"), properties);
+      int adminPort = ServerProcess.freePort();
+      admins.add(URI.create("http://127.0.0.1:" + adminPort));
       ServerProcess node = new ServerProcess(ServerProcess.freePort(), dataDir,
           List.of("--config", config.toString()))
           .withEnvironment(TestCluster.PASSWORD_ENV, PostgresServer.shared().password())
+          .withEnvironment("POSSYNC_ADMIN_PORT", Integer.toString(adminPort))
           .withStartTimeout(Duration.ofSeconds(90));
       nodes.add(node);
       started.add(CompletableFuture.runAsync(() -> {

@@ -76,6 +76,10 @@ class OutboxSingleSenderTest {
     });
 
     assertThat(holdersSeen).as("the lease never moved").containsExactly(holder);
+    for (int i = 0; i < 3; i++) {
+      assertThat(SharedOutbox.holderShownBy(cluster.node(i).adminUri(), DB))
+          .as("/api/status of node%d", i + 1).isEqualTo(holder);
+    }
     assertThat(odoo.orderCalls()).as("calls on pos.order").isNotEmpty()
         .allSatisfy(r -> assertThat(StatefulOdooStub.sender(r)).isEqualTo(holder));
     assertThat(odoo.creates()).extracting(r -> paidOrderIn(r, uids))

@@ -1,9 +1,14 @@
 package io.possync.cluster;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.testing.Pos;
 import io.possync.testing.PostgresServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -11,12 +16,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The outbox and its lease as the cluster's database has them, read over a JDBC connection of the
- * test's own (a node may be dead, and what counts is what the shared tables say); and the update
- * by which a terminal hands a paid order to whichever node it talks to.
+ * test's own (a node may be dead, and what counts is what the shared tables say), and as a node's
+ * /api/status shows them; and the update by which a terminal hands a paid order to whichever node
+ * it talks to.
  */
 final class SharedOutbox {
   /** Who delivers a database's outbox, until when (ms since the epoch). */
@@ -65,6 +73,33 @@ final class SharedOutbox {
         return out;
       }
     }
+  }
+
+  /** The holder of {@code dbname}'s outbox lease as a node's /api/status shows it, or null. */
+  static String holderShownBy(URI admin, String dbname) throws Exception {
+    for (JsonElement l : cluster(admin).getAsJsonArray("outbox_leases")) {
+      if (l.getAsJsonObject().get("dbname").getAsString().equals(dbname)) {
+        return l.getAsJsonObject().get("node").getAsString();
+      }
+    }
+    return null;
+  }
+
+  /** Each node's state ("up", "down") as a node's /api/status shows it. */
+  static Map<String, String> nodesShownBy(URI admin) throws Exception {
+    Map<String, String> states = new TreeMap<>();
+    for (JsonElement n : cluster(admin).getAsJsonArray("nodes")) {
+      states.put(n.getAsJsonObject().get("name").getAsString(),
+          n.getAsJsonObject().get("state").getAsString());
+    }
+    return states;
+  }
+
+  private static JsonObject cluster(URI admin) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(admin.resolve("/api/status")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("cluster");
   }
 
   private Connection connect() throws SQLException {
