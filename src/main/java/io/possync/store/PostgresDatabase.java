@@ -17,6 +17,12 @@ final class PostgresDatabase implements SqlDatabase {
   static final String MIGRATIONS = "classpath:db/possync/postgresql";
   /** Flyway's own table, named so that it cannot meet another tool's in the same database. */
   static final String HISTORY_TABLE = "possync_schema_history";
+  /**
+   * How long a starting node waits for its first connection, longer than a request's 2 s: a JVM
+   * just started opens it slowly (classes to load, SCRAM's key derivation not yet compiled), all
+   * the more when several nodes start at once on a busy host.
+   */
+  private static final long FIRST_CONNECTION_NANOS = 15_000_000_000L;
 
   private final HikariDataSource pool;
   private final String url;
@@ -52,6 +58,7 @@ final class PostgresDatabase implements SqlDatabase {
     config.setInitializationFailTimeout(-1);
     config.setDataSourceProperties(connectionProperties(applicationName));
     HikariDataSource pool = new HikariDataSource(config);
+    awaitFirstConnection(pool);
     try {
       flyway(Flyway.configure().dataSource(pool)).migrate();
     } catch (FlywayException e) {
@@ -60,6 +67,25 @@ final class PostgresDatabase implements SqlDatabase {
           + rootMessage(e), e);
     }
     return new PostgresDatabase(pool, url);
+  }
+
+  /**
+   * Waits until the pool has made a connection, while the attempts fail only for being slow or
+   * unable to connect yet; a refusal (password, missing database) or the end of the wait leaves
+   * it to the migration to fail and say why.
+   */
+  private static void awaitFirstConnection(HikariDataSource pool) {
+    long deadline = System.nanoTime() + FIRST_CONNECTION_NANOS;
+    while (System.nanoTime() < deadline) {
+      try (Connection c = pool.getConnection()) {
+        return;
+      } catch (SQLException e) {
+        String state = e.getCause() instanceof SQLException cause ? cause.getSQLState() : null;
+        if (state != null && !state.startsWith("08")) {
+          return;
+        }
+      }
+    }
   }
 
   /**

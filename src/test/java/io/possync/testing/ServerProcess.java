@@ -8,7 +8,9 @@ import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -21,6 +23,10 @@ public final class ServerProcess implements AutoCloseable {
   private final Path dataDir;
   private final List<String> extraArgs;
   private boolean serialFilterOption = true;
+  /** Variables added to the process's environment (e.g. the one a password is read from). */
+  private final Map<String, String> environment = new HashMap<>();
+  /** How long {@link #start} waits for the first answered PING. */
+  private Duration startTimeout = Duration.ofSeconds(30);
   private Process process;
 
   /**
@@ -38,6 +44,24 @@ public final class ServerProcess implements AutoCloseable {
    */
   public ServerProcess withoutSerialFilterOption() {
     serialFilterOption = false;
+    return this;
+  }
+
+  /**
+   * Adds a variable to the environment the process starts with, e.g. the one
+   * {@code store.password_env} names: a secret a test must not put on the command line.
+   */
+  public ServerProcess withEnvironment(String name, String value) {
+    environment.put(name, value);
+    return this;
+  }
+
+  /**
+   * Waits up to {@code timeout} for the process to answer, instead of 30 s: for several nodes
+   * started at once on a busy host, each a cold JVM connecting to PostgreSQL.
+   */
+  public ServerProcess withStartTimeout(Duration timeout) {
+    startTimeout = timeout;
     return this;
   }
 
@@ -66,13 +90,14 @@ public final class ServerProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("POSSYNC_CONFIG");
     pb.environment().put("POSSYNC_ADMIN_PORT", "0"); // never the default port a real node may hold
+    pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
     process = pb.start();
     RpcClient rpc = new RpcClient(baseUri(),
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
     // Polled, not slept on: the first PING that is answered ends the wait.
-    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+    Awaitility.await().atMost(startTimeout).pollInterval(Duration.ofMillis(50))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> {
           if (!process.isAlive()) {
