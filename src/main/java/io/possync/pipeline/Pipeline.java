@@ -23,6 +23,7 @@ import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
 import io.possync.sync.Terminals;
 import io.possync.sync.UpdateRequest;
+import com.google.gson.JsonObject;
 import io.possync.wire.Json;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -94,13 +96,20 @@ public final class Pipeline {
    */
   public CompletableFuture<String> update(UpdateRequest request) {
     long admitted = System.nanoTime();
+    // A decision changes its message (the service owns it). A decision taken again after a
+    // refused commit (a cluster) must start from the message as it came: keep a copy.
+    JsonObject asSent = store.shared() ? request.message().deepCopy() : null;
     Message message = Message.parse(request, maxLines);
     Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
     TerminalRow registering = registers
         .filter(k -> terminals.homeOf(k).isEmpty())
         .flatMap(store::loadTerminal)
         .orElse(null);
-    return decide(message.key(), ms -> rules.decide(ms, message, registering))
+    AtomicBoolean firstAttempt = new AtomicBoolean(true);
+    Supplier<Message> attempt = () -> firstAttempt.getAndSet(false) ? message
+        : Message.parse(new UpdateRequest(request.dbname(), request.multiSessionId(),
+            request.userId(), asSent.deepCopy()), maxLines);
+    return decide(message.key(), ms -> rules.decide(ms, attempt.get(), registering))
         .thenApply(outcome -> {
           listener.decided(message.action(), outcome.verdict(), System.nanoTime() - admitted);
           registers.ifPresent(t -> listener.syncAll(t.dbname(), t.posId()));
