@@ -188,13 +188,14 @@ public final class PosSync implements AutoCloseable {
     outbox.start();
     timers.every(java.time.Duration.ofSeconds(10), this::sweep);
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
-            + " poll_timeout_s={} data_dir={} sync={} last_notification_id={} admin={}:{}"
+            + " poll_timeout_s={} store={} sync={} last_notification_id={} admin={}:{}"
             + " admin_auth={}",
         settings.http().host(), server.port(),
         settings.tls().enabled() ? settings.tls().host() : "-",
         settings.tls().enabled() ? server.tlsPort() : "-", settings.http().pathPrefix(),
-        settings.poll().timeout().toSeconds(), settings.store().dataDir().toAbsolutePath(),
-        settings.store().sync(), bus.lastId(), settings.admin().host(), admin.port(),
+        settings.poll().timeout().toSeconds(), storeDescription(),
+        settings.store().clustered() ? "-" : settings.store().sync(), bus.lastId(),
+        settings.admin().host(), admin.port(),
         settings.admin().hasToken() ? "token" : "none");
     return this;
   }
@@ -229,6 +230,17 @@ public final class PosSync implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Where the state is, for the start line: the data directory, or the cluster's database. */
+  private String storeDescription() {
+    if (clusterNode != null) {
+      String url = settings.store().url();
+      int query = url.indexOf('?');
+      return "postgresql:" + (query < 0 ? url : url.substring(0, query)) + " node="
+          + clusterNode.name();
+    }
+    return settings.store().dataDir().toAbsolutePath().toString();
   }
 
   /** {@code cluster.node_name}, else the host name and the POS port. */
