@@ -75,8 +75,12 @@ import picocli.CommandLine.Option;
         "",
         "Exit codes: 0 sane, 1 a sanity check failed or terminals did not start, 2 bad options."})
 public final class LoadBenchmark implements Callable<Integer> {
-  @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8079",
-      description = "The server, as a POS's sync_server with scheme (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--url", paramLabel = "URL[,URL...]", defaultValue = "http://127.0.0.1:8079",
+      split = ",", description = "The server, as a POS's sync_server with scheme (default:"
+          + " ${DEFAULT-VALUE}); several cluster nodes, comma-separated, get each request of"
+          + " each terminal at random, as from a load balancer without stickiness.")
+  List<URI> urls;
+  /** The first node: the terminals' sync_server, and the one probed for connections. */
   URI url;
 
   @Option(names = {"-M", "--sessions"}, paramLabel = "M", defaultValue = "100",
@@ -196,6 +200,7 @@ public final class LoadBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    url = urls.get(0);
     if (sessions < 1 || terminals < 1 || rate < 0 || duration < 1 || warmup < 0 || lines < 1
         || (workers != null && workers < 1) || startBatch < 1 || startTimeout < 1 || drain < 0
         || maxUpdates < 0) {
@@ -241,7 +246,8 @@ public final class LoadBenchmark implements Callable<Integer> {
         : rate > 0 ? String.format(Locale.ROOT, "open loop at %,.0f updates/s", rate)
         : "full speed (closed loop per terminal)";
     out.printf(Locale.ROOT, "PosSync load benchmark%n");
-    out.printf(Locale.ROOT, "  server      %s  dbname=%s%n", url, db);
+    out.printf(Locale.ROOT, "  server      %s  dbname=%s%n",
+        urls.size() > 1 ? urls + " (each request to one at random)" : url, db);
     out.printf(Locale.ROOT, "  terminals   %d multi-sessions x %d = %d  (client %s, %d workers,"
         + " %d order lines)%n", sessions, terminals, total, client, workers, lines);
     out.printf(Locale.ROOT, "  mode        %s; warm-up %d s, measured %d s%n", mode, warmup,
@@ -272,7 +278,8 @@ public final class LoadBenchmark implements Callable<Integer> {
     });
     List<Seat> seats = new ArrayList<>(total);
     Map<VirtualTerminal, FanOutTracker.Seat> seatOf = new IdentityHashMap<>();
-    try (TerminalRuntime runtime = new TerminalRuntime(workers, httpClient)) {
+    try (TerminalRuntime runtime = new TerminalRuntime(workers, httpClient,
+        urls.size() > 1 ? urls : List.of())) {
       for (int m = 0; m < sessions; m++) {
         for (int i = 0; i < terminals; i++) {
           long pos = (long) m * terminals + i + 1; // unique per dbname: terminals are keyed so

@@ -2,6 +2,7 @@ package io.possync.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.possync.testing.TestCluster;
 import io.possync.testing.TestNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -54,6 +55,26 @@ class LoadBenchmarkTest {
     assertThat(out).contains("updates/s", "fan-out to all 2", "  OK")
         .containsPattern("RESULT mode=full sessions=2 terminals=3 rate=max updates_per_s=[1-9]")
         .contains("handler_errors=0 conflict_popups=0");
+  }
+
+  @Test
+  @Timeout(120)
+  void aClusterGetsEachRequestOnARandomNode() throws Exception {
+    try (TestCluster cluster = TestCluster.start(2, Map.of())) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      String urls = cluster.baseUris().get(0) + "," + cluster.baseUris().get(1);
+      int exit = new CommandLine(new LoadBenchmark(new PrintStream(bytes, true,
+          StandardCharsets.UTF_8))).execute("--url", urls, "--sessions", "2", "--terminals", "3",
+          "--warmup", "1", "--duration", "2", "--drain", "5", "--start-timeout", "60");
+      String out = bytes.toString(StandardCharsets.UTF_8);
+      assertThat(exit).as(out).isZero();
+      assertThat(out).contains("each request to one at random", "  OK")
+          .containsPattern("updates_per_s=[1-9]");
+      for (var node : cluster.nodes()) {
+        assertThat(node.node().metrics().scrape()).as("every node served updates")
+            .containsPattern("possync_update_seconds_count\\{action=\"update_order\"} [1-9]");
+      }
+    }
   }
 
   @Test
