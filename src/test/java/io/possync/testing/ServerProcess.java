@@ -2,13 +2,18 @@ package io.possync.testing;
 
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 
@@ -17,9 +22,18 @@ import org.awaitility.Awaitility;
  * can kill it with SIGKILL at any moment and start it again on the same port and data.
  */
 public final class ServerProcess implements AutoCloseable {
+  /**
+   * The variable a {@link #clusterNode} reads its database password from. Not
+   * {@link TestCluster#PASSWORD_ENV}: {@code serve} warns about any {@code POSSYNC_} variable
+   * that names no setting.
+   */
+  public static final String CLUSTER_PASSWORD_ENV = "TEST_PG_PASSWORD";
+
   private final int port;
   private final Path dataDir;
   private final List<String> extraArgs;
+  private final Map<String, String> settings = new HashMap<>();
+  private final Map<String, String> environment = new HashMap<>();
   private boolean serialFilterOption = true;
   private Process process;
 
@@ -39,6 +53,37 @@ public final class ServerProcess implements AutoCloseable {
   public ServerProcess withoutSerialFilterOption() {
     serialFilterOption = false;
     return this;
+  }
+
+  /**
+   * Settings written to a properties file in the data directory at each start and passed with
+   * {@code --config}, as an operator's {@code possync.properties} would be. The flags this class
+   * passes (host, port, data directory, poll timeout) still win over them.
+   */
+  public ServerProcess withSettings(Map<String, String> values) {
+    settings.putAll(values);
+    return this;
+  }
+
+  /** Environment variables of the process, e.g. the one {@code store.password_env} names. */
+  public ServerProcess withEnvironment(Map<String, String> values) {
+    environment.putAll(values);
+    return this;
+  }
+
+  /**
+   * A node of a cluster on the database at {@code jdbcUrl} of {@link PostgresServer#shared()},
+   * named {@code nodeName}: the settings {@link TestCluster#settings} gives an in-process node,
+   * the password in the environment variable {@link #CLUSTER_PASSWORD_ENV}.
+   */
+  public static ServerProcess clusterNode(int port, Path dataDir, String jdbcUrl,
+      String nodeName) {
+    PostgresServer pg = PostgresServer.shared();
+    return new ServerProcess(port, dataDir, List.of())
+        .withSettings(Map.of("store.kind", "postgresql", "store.url", jdbcUrl,
+            "store.user", pg.user(), "store.password_env", CLUSTER_PASSWORD_ENV,
+            "store.pool_size", "4", "cluster.node_name", nodeName))
+        .withEnvironment(Map.of(CLUSTER_PASSWORD_ENV, pg.password()));
   }
 
   /** A port nothing listens on right now. */
@@ -62,9 +107,13 @@ public final class ServerProcess implements AutoCloseable {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.possync.app.Main", "serve",
         "--host", "127.0.0.1", "--port", Integer.toString(port),
         "--data-dir", dataDir.toString(), "--poll-timeout", "2"));
+    if (!settings.isEmpty()) {
+      cmd.addAll(List.of("--config", writeSettings().toString()));
+    }
     cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("POSSYNC_CONFIG");
+    pb.environment().putAll(environment);
     pb.environment().put("POSSYNC_ADMIN_PORT", "0"); // never the default port a real node may hold
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
@@ -84,6 +133,21 @@ public final class ServerProcess implements AutoCloseable {
           return true;
         });
     return this;
+  }
+
+  private Path writeSettings() throws IOException {
+    Properties file = new Properties();
+    file.putAll(settings);
+    Path path = dataDir.resolve("possync.properties");
+    try (OutputStream out = Files.newOutputStream(path)) {
+      file.store(out, "written by ServerProcess for a test");
+    }
+    return path;
+  }
+
+  /** Whether the process runs (it may have died by itself). */
+  public boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   /** SIGKILL: no shutdown hook, no flush, as a crash or a power cut of the process. */
