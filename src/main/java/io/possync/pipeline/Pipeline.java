@@ -100,7 +100,10 @@ public final class Pipeline {
         .filter(k -> terminals.homeOf(k).isEmpty())
         .flatMap(store::loadTerminal)
         .orElse(null);
-    return decide(message.key(), ms -> rules.decide(ms, message, registering))
+    // In a cluster a decision refused as stale is taken again; the rules change the message they
+    // decide on, so each attempt decides on a copy of it as sent.
+    return decide(message.key(),
+        ms -> rules.decide(ms, store.shared() ? message.copy() : message, registering))
         .thenApply(outcome -> {
           listener.decided(message.action(), outcome.verdict(), System.nanoTime() - admitted);
           registers.ifPresent(t -> listener.syncAll(t.dbname(), t.posId()));
