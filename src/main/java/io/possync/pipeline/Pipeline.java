@@ -321,14 +321,24 @@ public final class Pipeline {
         h.revision++;
         CompletableFuture<Void> durable = committer.accept(outcome, step);
         hot.reweigh(h);
-        durable.whenComplete((done, failure) -> {
+        // Answered, and taken again if stale, only once memory is marked as ahead of the store:
+        // a decision taken again before that would run on this copy, which holds the outcome
+        // refused, and could pass the revision check of a store another node moved as far.
+        return durable.whenComplete((done, failure) -> {
           if (failure != null) {
-            hot.fail(h); // not durable: memory is ahead of the store
+            // Not durable: memory is ahead of the store. Marked under the lock, so that a
+            // decision running on this copy meanwhile is queued before the writer drains what
+            // waits behind the refused commit, and fails with it instead of committing on top.
+            h.lock.lock();
+            try {
+              hot.fail(h);
+            } finally {
+              h.lock.unlock();
+            }
           }
           hot.unpin(h);
           room.release();
-        });
-        return durable.thenApply(done -> outcome);
+        }).thenApply(done -> outcome);
       } finally {
         h.lock.unlock();
       }
