@@ -2,6 +2,7 @@ package io.possync.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import java.sql.Connection;
 import java.sql.SQLException;
 import org.flywaydb.core.Flyway;
@@ -17,6 +18,10 @@ final class PostgresDatabase implements SqlDatabase {
   static final String MIGRATIONS = "classpath:db/possync/postgresql";
   /** Flyway's own table, named so that it cannot meet another tool's in the same database. */
   static final String HISTORY_TABLE = "possync_schema_history";
+  /** Longest pgJDBC may take to open and authenticate one connection. */
+  private static final long LOGIN_TIMEOUT_SECONDS = 10;
+  /** Longest a node's start waits for its first connection. */
+  private static final long START_WAIT_MILLIS = 20_000;
 
   private final HikariDataSource pool;
   private final String url;
@@ -48,14 +53,25 @@ final class PostgresDatabase implements SqlDatabase {
     // the store-unavailable error, instead of hanging for Hikari's default 30 s.
     config.setConnectionTimeout(2_000);
     config.setValidationTimeout(1_000);
-    // Start even if PostgreSQL is down for a moment: the migration below says why it failed.
-    config.setInitializationFailTimeout(-1);
+    // Hikari bounds logging in by that wait too, and a cold JVM on a busy host takes about as
+    // long for its first connection (pgJDBC's classes, SCRAM): a restarted node then refused to
+    // start. Logging in gets longer; requests still wait at most the 2 s above.
+    config.addDataSourceProperty("loginTimeout", Long.toString(LOGIN_TIMEOUT_SECONDS));
+    // The start waits for a first connection while PostgreSQL is slow or restarting, then says
+    // why it could not connect.
+    config.setInitializationFailTimeout(START_WAIT_MILLIS);
     // pgJDBC's defaults wait forever on a silent network; the URL may set its own values.
     config.addDataSourceProperty("connectTimeout", "5");
     config.addDataSourceProperty("socketTimeout", "60");
     config.addDataSourceProperty("tcpKeepAlive", "true");
     config.addDataSourceProperty("ApplicationName", applicationName);
-    HikariDataSource pool = new HikariDataSource(config);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(config);
+    } catch (HikariPool.PoolInitializationException e) {
+      throw new StoreException("cannot connect to the PostgreSQL database " + redact(url) + ": "
+          + rootMessage(e), e);
+    }
     try {
       Flyway.configure()
           .dataSource(pool)
