@@ -222,36 +222,46 @@ public final class PostgresStore implements Store {
 
   /**
    * Moves each multi-session from the revision its first decision here was taken on by the
-   * number of decisions, or refuses the whole commit. In key order, so that two nodes committing
+   * number of decisions, or refuses the whole commit: when the store is elsewhere, or when the
+   * decisions on one multi-session are not one chain, each taken on the revision the one before
+   * left. In key order, so that two nodes committing
    * on the same multi-sessions lock their rows in the same order and never deadlock.
    */
   private static void checkRevisions(Connection c, List<RevisionStep> steps) throws SQLException {
     if (steps.isEmpty()) {
       return;
     }
-    Map<MultiSessionKey, long[]> byKey = new TreeMap<>(Comparator
+    Map<MultiSessionKey, List<Long>> byKey = new TreeMap<>(Comparator
         .comparing(MultiSessionKey::dbname).thenComparingLong(MultiSessionKey::multiSessionId));
     for (RevisionStep s : steps) {
-      long[] range = byKey.computeIfAbsent(s.key(), k -> new long[] {s.base(), s.base()});
-      range[0] = Math.min(range[0], s.base());
-      range[1] = Math.max(range[1], s.base() + 1);
+      byKey.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(s.base());
     }
     Set<MultiSessionKey> stale = new LinkedHashSet<>();
     try (PreparedStatement insert = c.prepareStatement("INSERT INTO multi_session_revisions"
             + " VALUES (?, ?, 0) ON CONFLICT DO NOTHING");
         PreparedStatement move = c.prepareStatement("UPDATE multi_session_revisions"
             + " SET revision = ? WHERE dbname = ? AND ms_id = ? AND revision = ?")) {
-      for (Map.Entry<MultiSessionKey, long[]> e : byKey.entrySet()) {
+      for (Map.Entry<MultiSessionKey, List<Long>> e : byKey.entrySet()) {
         MultiSessionKey k = e.getKey();
-        if (e.getValue()[0] == 0) {
+        List<Long> bases = e.getValue();
+        bases.sort(null);
+        long first = bases.get(0);
+        if (!isChain(bases)) {
+          // Two decisions taken on the same revision (two copies of the multi-session): one
+          // of them was taken on a copy that lacks the other. Checking only the first base
+          // would commit both.
+          stale.add(k);
+          continue;
+        }
+        if (first == 0) {
           insert.setString(1, k.dbname());
           insert.setLong(2, k.multiSessionId());
           insert.executeUpdate();
         }
-        move.setLong(1, e.getValue()[1]);
+        move.setLong(1, first + bases.size());
         move.setString(2, k.dbname());
         move.setLong(3, k.multiSessionId());
-        move.setLong(4, e.getValue()[0]);
+        move.setLong(4, first);
         if (move.executeUpdate() != 1) {
           stale.add(k);
         }
@@ -260,6 +270,16 @@ public final class PostgresStore implements Store {
     if (!stale.isEmpty()) {
       throw new StaleRevisionException(stale);
     }
+  }
+
+  /** Whether sorted revisions follow each other: each decision taken on the one before. */
+  private static boolean isChain(List<Long> sortedBases) {
+    for (int i = 1; i < sortedBases.size(); i++) {
+      if (sortedBases.get(i) != sortedBases.get(0) + i) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long takeIds(Connection c, int count) throws SQLException {
