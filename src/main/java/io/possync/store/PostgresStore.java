@@ -222,10 +222,10 @@ public final class PostgresStore implements Store {
 
   /**
    * Moves each multi-session from the revision its first decision here was taken on by the
-   * number of decisions, or refuses the whole commit: when the store is elsewhere, or when the
-   * decisions on one multi-session are not one chain, each taken on the revision the one before
-   * left. In key order, so that two nodes committing
-   * on the same multi-sessions lock their rows in the same order and never deadlock.
+   * number of decisions, or refuses the whole commit: when the stored revision has moved on, or
+   * when the decisions on one multi-session are not one chain, each taken on the revision the one
+   * before left. In key order, so that two nodes committing on the same multi-sessions lock their
+   * rows in the same order and never deadlock.
    */
   private static void checkRevisions(Connection c, List<RevisionStep> steps) throws SQLException {
     if (steps.isEmpty()) {
