@@ -34,6 +34,7 @@ public final class ServerProcess implements AutoCloseable {
   private final List<String> extraArgs;
   private final Map<String, String> settings = new HashMap<>();
   private final Map<String, String> environment = new HashMap<>();
+  private final List<String> jvmOptions = new ArrayList<>();
   private boolean serialFilterOption = true;
   private Process process;
 
@@ -65,6 +66,12 @@ public final class ServerProcess implements AutoCloseable {
     return this;
   }
 
+  /** Further options of the JVM, e.g. ones that make a start cheaper for tests that restart. */
+  public ServerProcess withJvmOptions(List<String> options) {
+    jvmOptions.addAll(options);
+    return this;
+  }
+
   /** Environment variables of the process, e.g. the one {@code store.password_env} names. */
   public ServerProcess withEnvironment(Map<String, String> values) {
     environment.putAll(values);
@@ -83,7 +90,10 @@ public final class ServerProcess implements AutoCloseable {
         .withSettings(Map.of("store.kind", "postgresql", "store.url", jdbcUrl,
             "store.user", pg.user(), "store.password_env", CLUSTER_PASSWORD_ENV,
             "store.pool_size", "4", "cluster.node_name", nodeName))
-        .withEnvironment(Map.of(CLUSTER_PASSWORD_ENV, pg.password()));
+        .withEnvironment(Map.of(CLUSTER_PASSWORD_ENV, pg.password()))
+        // Cluster tests restart nodes many times: C1 alone and the serial collector start a JVM
+        // with much less CPU, which a busy test machine lacks.
+        .withJvmOptions(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
   }
 
   /** A port nothing listens on right now. */
@@ -101,6 +111,7 @@ public final class ServerProcess implements AutoCloseable {
   public ServerProcess start() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
+    cmd.addAll(jvmOptions);
     if (serialFilterOption) {
       cmd.add("-Djdk.serialFilter=!*");
     }
