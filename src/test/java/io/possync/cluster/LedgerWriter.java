@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -53,6 +54,7 @@ final class LedgerWriter implements Runnable {
   private final Map<String, Acked> ledger = new ConcurrentHashMap<>();
   private final Queue<Attempt> attempts = new ConcurrentLinkedQueue<>();
   private final Queue<String> problems = new ConcurrentLinkedQueue<>();
+  private final Set<String> renumbered = ConcurrentHashMap.newKeySet();
 
   /** The attempts of the current order, for the message of a problem. */
   private final List<String> history = new ArrayList<>();
@@ -115,6 +117,9 @@ final class LedgerWriter implements Runnable {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stepBoundMillis);
     int avoid = -1;
     while (System.nanoTime() < deadline) {
+      if (avoid >= 0 && next == 1) {
+        renumbered.add(uid); // sent again: if the first was stored, this one is an update
+      }
       int node = pick(avoid);
       long sent = System.nanoTime();
       RpcClient.Answer answer;
@@ -177,10 +182,6 @@ final class LedgerWriter implements Runnable {
     return (avoid + 1 + ThreadLocalRandom.current().nextInt(n - 1)) % n;
   }
 
-  long multiSessionId() {
-    return multiSessionId;
-  }
-
   /** The last acknowledged state of every order of this writer, by uid. */
   Map<String, Acked> ledger() {
     return Map.copyOf(ledger);
@@ -188,6 +189,14 @@ final class LedgerWriter implements Runnable {
 
   List<Attempt> attempts() {
     return List.copyOf(attempts);
+  }
+
+  /**
+   * Orders whose creation was sent more than once: if the first was stored, the second, an
+   * update, replaced the number the server gave by the one sent.
+   */
+  Set<String> renumbered() {
+    return Set.copyOf(renumbered);
   }
 
   /** What went wrong: answers a correct cluster does not give, updates never acknowledged. */
