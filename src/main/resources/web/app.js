@@ -240,6 +240,32 @@
     replace('outbox', ...parts);
   }
 
+  function renderCluster(status) {
+    const c = status.cluster;
+    const panel = document.getElementById('cluster-panel');
+    panel.hidden = !c;
+    if (!c) return;
+    replace('cluster-node', 'this node: ' + c.node + (c.following ? '' : ' · not reading the database: polls answered from memory'));
+    const parts = [];
+    if (c.error) {
+      parts.push(el('p', { class: 'error', text: 'The cluster\'s tables cannot be read: ' + c.error }));
+    }
+    const leases = {};
+    for (const l of c.outbox_leases) (leases[l.node] = leases[l.node] || []).push(l.dbname);
+    parts.push(el('table', {},
+      el('thead', {}, el('tr', {},
+        el('th', { text: 'Node' }), el('th', { text: 'State' }), el('th', { text: 'Last heartbeat' }),
+        el('th', { text: 'Started' }), el('th', { text: 'Version' }), el('th', { text: 'Delivers the outbox of' }))),
+      el('tbody', {}, ...c.nodes.map((n) => el('tr', { 'data-cluster-node': n.name },
+        el('td', { text: n.name + (n.name === c.node ? ' (this one)' : '') }),
+        el('td', {}, badge(n.state === 'up' ? 'online' : 'offline')),
+        el('td', { class: 'muted', text: ago(status.node.now - n.heartbeat_at) }),
+        el('td', { class: 'muted', text: dateTime(n.started_at) }),
+        el('td', { text: n.version }),
+        el('td', { text: (leases[n.name] || []).join(', ') }))))));
+    replace('cluster', ...parts);
+  }
+
   // --- chart ------------------------------------------------------------------------------
 
   // The top of an axis with four gridlines at round values: 4 × (1, 2, 2.5 or 5 × 10^n).
@@ -365,6 +391,7 @@
       renderBanners(status);
       renderDatabases(status);
       renderOutbox(status);
+      renderCluster(status);
       lastHistory = status.history;
       drawChart(lastHistory);
       lastOk = Date.now();

@@ -1,9 +1,11 @@
 package io.possync.app;
 
+import io.possync.http.StatusReport;
 import io.possync.store.ClusterTables;
 import io.possync.time.SystemScheduler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +77,28 @@ final class ClusterNode implements AutoCloseable {
       return tables.holdLease(dbname, name, now, now + LEASE.toMillis());
     } catch (RuntimeException e) {
       return false;
+    }
+  }
+
+  /**
+   * The cluster as the status page shows it: the nodes (up while their heartbeat is younger
+   * than {@link #LEASE}) and the outbox leases. Reads the shared tables; when the database is
+   * away, says so instead.
+   */
+  StatusReport.Cluster status(boolean following) {
+    long now = clock.millis();
+    try {
+      List<StatusReport.ClusterNode> nodes = tables.nodes().stream()
+          .map(n -> new StatusReport.ClusterNode(n.name(), n.version(), n.startedAt(),
+              n.heartbeatAt(), now - n.heartbeatAt() <= LEASE.toMillis() ? "up" : "down"))
+          .toList();
+      List<StatusReport.OutboxLease> leases = tables.leases().stream()
+          .filter(l -> l.expiresAt() >= now)
+          .map(l -> new StatusReport.OutboxLease(l.dbname(), l.node(), l.expiresAt()))
+          .toList();
+      return new StatusReport.Cluster(name, following, nodes, leases, null);
+    } catch (RuntimeException e) {
+      return new StatusReport.Cluster(name, following, List.of(), List.of(), e.getMessage());
     }
   }
 

@@ -2,6 +2,7 @@ package io.possync.app;
 
 import io.possync.config.Settings;
 import io.possync.config.SettingsException;
+import io.possync.store.SharedStoreAddress;
 import io.possync.store.StoreException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -44,14 +45,33 @@ final class DataDirOptions {
    */
   <T extends AutoCloseable> int with(Function<Path, T> open, ToIntFunction<T> action,
       PrintStream err) {
-    Path dir;
+    return with(open, null, action, err);
+  }
+
+  /**
+   * Like {@link #with(Function, ToIntFunction, PrintStream)}, but when the configuration names a
+   * cluster's PostgreSQL store ({@code store.kind=postgresql}) and no {@code --data-dir} is given,
+   * opens the tool on that database with {@code openShared}.
+   */
+  <T extends AutoCloseable> int with(Function<Path, T> open,
+      Function<SharedStoreAddress, T> openShared, ToIntFunction<T> action, PrintStream err) {
+    Path dir = null;
+    SharedStoreAddress shared = null;
     try {
-      dir = dataDir();
+      Settings settings = dataDir == null ? settings() : null;
+      if (openShared != null && settings != null && settings.store().clustered()) {
+        shared = new SharedStoreAddress(settings.store().url(), settings.store().user(),
+            StorePassword.resolve(settings.store(), System.getenv()));
+      } else {
+        dir = dataDir();
+      }
     } catch (SettingsException e) {
       err.println("possync: " + e.getMessage());
       return 2;
     }
-    try (T tool = open.apply(dir)) {
+    Path where = dir;
+    SharedStoreAddress address = shared;
+    try (T tool = address != null ? openShared.apply(address) : open.apply(where)) {
       return action.applyAsInt(tool);
     } catch (StoreException e) {
       err.println("possync: " + e.getMessage());

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
     versionProvider = Version.Provider.class,
     description = "Sync Server for Odoo POS terminals running pos_multi_session.",
     subcommands = {Main.Serve.class, CheckCommand.class, StatusCommand.class, OutboxCommand.class,
-        TokenCommand.class, BackupCommand.class, CommandLine.HelpCommand.class},
+        TokenCommand.class, BackupCommand.class, StoreCommand.class,
+        CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:runtime failure", "2:invalid command line or configuration"})
 public final class Main implements Callable<Integer> {

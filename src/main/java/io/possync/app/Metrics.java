@@ -155,6 +155,20 @@ public final class Metrics implements RequestListener, DecisionListener, BusList
     refreshOutbox();
   }
 
+  /**
+   * A cluster node's own meters: its name (so that each node's series can be told apart, whatever
+   * the scraper's labels) and whether its bus reads the shared table now.
+   */
+  void watchCluster(String nodeName, java.util.function.BooleanSupplier following) {
+    Gauge.builder("possync.cluster.node.info", () -> 1.0)
+        .description("This node's name in the cluster (store.kind=postgresql)")
+        .tag("node", nodeName).strongReference(true).register(registry);
+    Gauge.builder("possync.cluster.bus.following", () -> following.getAsBoolean() ? 1 : 0)
+        .description("1 while this node's bus reads the shared notification table, 0 while the"
+            + " database is away (polls answered from memory only)")
+        .strongReference(true).register(registry);
+  }
+
   /** The meters in the Prometheus text format (version 0.0.4). */
   public String scrape() {
     refreshOutbox();

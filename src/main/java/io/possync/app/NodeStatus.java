@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * What the admin listener reports, put together from every part of the node: the multi-sessions
@@ -64,11 +65,13 @@ final class NodeStatus implements StatusSource {
   private final PollActivity activity;
   private final TrafficHistory traffic;
   private final IntSupplier posPort;
+  /** The cluster section, or null on a node of its own. */
+  private final Supplier<StatusReport.Cluster> cluster;
 
   /** @param posPort the port the POS listener actually bound */
   NodeStatus(Settings settings, Clock clock, Pipeline pipeline, Bus bus, Store store,
       OutboxStore outboxStore, GroupCommitter committer, PollActivity activity,
-      TrafficHistory traffic, IntSupplier posPort) {
+      TrafficHistory traffic, IntSupplier posPort, Supplier<StatusReport.Cluster> cluster) {
     this.settings = settings;
     this.clock = clock;
     this.startedAt = clock.millis();
@@ -80,6 +83,7 @@ final class NodeStatus implements StatusSource {
     this.activity = activity;
     this.traffic = traffic;
     this.posPort = posPort;
+    this.cluster = cluster;
   }
 
   @Override
@@ -89,7 +93,8 @@ final class NodeStatus implements StatusSource {
         new StatusReport.Thresholds(activity.staleAfter().toSeconds(),
             activity.offlineAfter().toSeconds()),
         databases(now), outbox(),
-        new StatusReport.History(TrafficHistory.STEP.toSeconds(), traffic.points()));
+        new StatusReport.History(TrafficHistory.STEP.toSeconds(), traffic.points()),
+        cluster.get());
   }
 
   private StatusReport.Node node(long now) {

@@ -41,7 +41,7 @@ final class OutboxCommand implements Callable<Integer> {
    * done when they return.
    */
   int with(java.util.function.ToIntFunction<OutboxStore> action) {
-    return where.with(OutboxTables::open, action::applyAsInt, err);
+    return where.with(OutboxTables::open, OutboxTables::open, action::applyAsInt, err);
   }
 
   /** {@code possync outbox list}. */

@@ -9,6 +9,7 @@ import io.possync.http.AdminServer;
 import io.possync.http.PollActivity;
 import io.possync.http.PosSyncServer;
 import io.possync.http.ServerCertificate;
+import io.possync.http.StatusReport;
 import io.possync.http.TrafficHistory;
 import io.possync.odoo.OdooClientFactory;
 import io.possync.odoo.OdooConnection;
@@ -145,7 +146,8 @@ public final class PosSync implements AutoCloseable {
         .token(hash).map(t -> new AccessTokens.Binding(t.dbname(), t.multiSessionId(),
             t.revokedAt() != null)), activity, traffic, metrics);
     this.admin = new AdminServer(settings.admin(), new NodeStatus(settings, clock, pipeline, bus,
-        store, outboxStore, committer, activity, traffic, server::port), metrics::scrape);
+        store, outboxStore, committer, activity, traffic, server::port, this::clusterStatus),
+        metrics::scrape);
     List<OutboxWorker.Backend> backends = new ArrayList<>();
     for (OdooConnection c : odoo.connections()) {
       backends.add(new OutboxWorker.Backend(c, clients.create(c, settings.odoo().connectTimeout(),
@@ -181,17 +183,19 @@ public final class PosSync implements AutoCloseable {
       clusterNode = new ClusterNode(nodeName(), cluster.cluster(), clock);
       clusterNode.start();
       ((ClusterBus) bus).start();
+      metrics.watchCluster(clusterNode.name(), ((ClusterBus) bus)::following);
     }
     outbox.start();
     timers.every(java.time.Duration.ofSeconds(10), this::sweep);
     LOG.info("event=started host={} port={} tls_host={} tls_port={} path_prefix='{}'"
-            + " poll_timeout_s={} data_dir={} sync={} last_notification_id={} admin={}:{}"
+            + " poll_timeout_s={} store={} sync={} last_notification_id={} admin={}:{}"
             + " admin_auth={}",
         settings.http().host(), server.port(),
         settings.tls().enabled() ? settings.tls().host() : "-",
         settings.tls().enabled() ? server.tlsPort() : "-", settings.http().pathPrefix(),
-        settings.poll().timeout().toSeconds(), settings.store().dataDir().toAbsolutePath(),
-        settings.store().sync(), bus.lastId(), settings.admin().host(), admin.port(),
+        settings.poll().timeout().toSeconds(), storeDescription(),
+        settings.store().clustered() ? "-" : settings.store().sync(), bus.lastId(),
+        settings.admin().host(), admin.port(),
         settings.admin().hasToken() ? "token" : "none");
     return this;
   }
@@ -209,6 +213,36 @@ public final class PosSync implements AutoCloseable {
     }
   }
 
+  /**
+   * The drain phase of a stop ({@code http.drain}): held polls are answered, new ones answered at
+   * once, updates still taken, for a moment; then the listener can close without a poll sent just
+   * before being left unanswered until the terminal's own timeout.
+   */
+  private void drain() {
+    long millis = settings.http().drain().toMillis();
+    if (millis == 0) {
+      return;
+    }
+    LOG.info("event=draining seconds={}", settings.http().drain().toSeconds());
+    pipeline.drain();
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Where the state is, for the start line: the data directory, or the cluster's database. */
+  private String storeDescription() {
+    if (clusterNode != null) {
+      String url = settings.store().url();
+      int query = url.indexOf('?');
+      return "postgresql:" + (query < 0 ? url : url.substring(0, query)) + " node="
+          + clusterNode.name();
+    }
+    return settings.store().dataDir().toAbsolutePath().toString();
+  }
+
   /** {@code cluster.node_name}, else the host name and the POS port. */
   private String nodeName() {
     if (!settings.store().nodeName().isEmpty()) {
@@ -221,6 +255,15 @@ public final class PosSync implements AutoCloseable {
       host = "localhost";
     }
     return host + ":" + server.port();
+  }
+
+  /** The status page's cluster section; null on a node of its own. */
+  private StatusReport.Cluster clusterStatus() {
+    ClusterNode member = clusterNode;
+    if (cluster == null || member == null) {
+      return null;
+    }
+    return member.status(((ClusterBus) bus).following());
   }
 
   /** This node's cluster membership, or empty on one node (status page, tests). */
@@ -281,6 +324,7 @@ public final class PosSync implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
+      drain();
       bus.releaseAll(); // held polls get their (empty) answer instead of a dropped connection
       server.stop();
     } finally {

@@ -93,6 +93,8 @@ final class StartChecks {
       }
       held.release();
       return false;
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      return true; // a PosSync in this very JVM holds it (an embedded or in-process node)
     } catch (IOException | RuntimeException e) {
       return false;
     }

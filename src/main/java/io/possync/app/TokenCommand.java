@@ -47,7 +47,7 @@ final class TokenCommand implements Callable<Integer> {
   }
 
   int with(java.util.function.ToIntFunction<TokenTables> action) {
-    return where.with(TokenTables::open, action, err);
+    return where.with(TokenTables::open, TokenTables::open, action, err);
   }
 
   /**
@@ -61,7 +61,7 @@ final class TokenCommand implements Callable<Integer> {
         err.println("possync: created a new PosSync database in " + dir.toAbsolutePath());
       }
       return TokenTables.open(dir);
-    }, action, err);
+    }, TokenTables::open, action, err); // a cluster's schema is created by the first open
   }
 
   /** Stands for the box's address when the server listens on every address. */

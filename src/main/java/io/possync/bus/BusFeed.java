@@ -21,4 +21,7 @@ public interface BusFeed {
 
   /** Moves the shared id counter to at least {@code id}; returns where it is. */
   long raise(long id);
+
+  /** Lets go of what the feed holds (a listening connection); called once the bus stopped. */
+  default void close() {}
 }

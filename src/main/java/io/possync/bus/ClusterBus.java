@@ -204,7 +204,7 @@ public final class ClusterBus implements Bus, AutoCloseable {
     }
   }
 
-  /** Stops the follower. */
+  /** Stops the follower, then closes the feed it listened on. */
   @Override
   public void close() {
     running = false;
@@ -214,5 +214,6 @@ public final class ClusterBus implements Bus, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    feed.close();
   }
 }

@@ -1,5 +1,7 @@
 package io.possync.config;
 
+import java.time.Duration;
+
 /**
  * The POS listener from {@code http.*} (its access rules are in {@link AccessSettings}).
  *
@@ -9,11 +11,13 @@ package io.possync.config;
  *                     ({@code http.path_prefix})
  * @param maxBodyBytes largest request body accepted ({@code http.max_body_bytes})
  * @param maxJsonDepth deepest JSON nesting accepted ({@code http.max_json_depth})
+ * @param drain        on stop, how long polls are answered at once before the listener closes
+ *                     ({@code http.drain})
  */
 public record HttpSettings(String host, int port, String pathPrefix, int maxBodyBytes,
-    int maxJsonDepth) {
+    int maxJsonDepth, Duration drain) {
 
   public HttpSettings withPort(int newPort) {
-    return new HttpSettings(host, newPort, pathPrefix, maxBodyBytes, maxJsonDepth);
+    return new HttpSettings(host, newPort, pathPrefix, maxBodyBytes, maxJsonDepth, drain);
   }
 }

@@ -155,7 +155,8 @@ public record Settings(
   private static Settings fromValues(Map<String, String> raw) {
     Values v = Values.of(raw);
     HttpSettings http = new HttpSettings(v.get(HTTP_HOST), v.get(HTTP_PORT),
-        v.get(HTTP_PATH_PREFIX), v.get(HTTP_MAX_BODY_BYTES), v.get(HTTP_MAX_JSON_DEPTH));
+        v.get(HTTP_PATH_PREFIX), v.get(HTTP_MAX_BODY_BYTES), v.get(HTTP_MAX_JSON_DEPTH),
+        v.get(HTTP_DRAIN));
     PollSettings poll = new PollSettings(v.get(POLL_TIMEOUT), v.get(POLL_MAX_HELD));
     return new Settings(
         http,

@@ -47,6 +47,8 @@ final class SettingsTable {
       "largest request body accepted (HTTP 413 beyond)");
   static final Setting<Integer> HTTP_MAX_JSON_DEPTH = row("http.max_json_depth", "128",
       integer(8, 10_000), "deepest JSON nesting accepted in a request");
+  static final Setting<Duration> HTTP_DRAIN = row("http.drain", "2", seconds(0, 60),
+      "on stop, how long polls are answered at once before the listener closes");
 
   // --- Who may connect
 

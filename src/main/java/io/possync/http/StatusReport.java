@@ -9,7 +9,37 @@ import java.util.Map;
  * {@code last_poll}).
  */
 public record StatusReport(Node node, Thresholds thresholds, List<Database> databases,
-    Outbox outbox, History history) {
+    Outbox outbox, History history, Cluster cluster) {
+
+  /** The report of a node that is not part of a cluster. */
+  public StatusReport(Node node, Thresholds thresholds, List<Database> databases, Outbox outbox,
+      History history) {
+    this(node, thresholds, databases, outbox, history, null);
+  }
+
+  /**
+   * The cluster this node is part of (store.kind=postgresql); null on a node of its own.
+   *
+   * @param node         this node's name
+   * @param following    whether this node's bus reads the shared table now (false while the
+   *                     database is away: polls are then answered from memory only)
+   * @param nodes        every node that joined, with its last heartbeat
+   * @param outboxLeases which node delivers which Odoo database's outbox, until when
+   * @param error        why the cluster's tables could not be read, or null
+   */
+  public record Cluster(String node, boolean following, List<ClusterNode> nodes,
+      List<OutboxLease> outboxLeases, String error) {}
+
+  /**
+   * One node of the cluster.
+   *
+   * @param state {@code up} when its last heartbeat is recent, else {@code down}
+   */
+  public record ClusterNode(String name, String version, long startedAt, long heartbeatAt,
+      String state) {}
+
+  /** The node that delivers a database's outbox, and until when its lease runs. */
+  public record OutboxLease(String dbname, String node, long expiresAt) {}
 
   /**
    * The node itself.

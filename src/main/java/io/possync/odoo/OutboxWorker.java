@@ -211,6 +211,12 @@ public final class OutboxWorker implements AutoCloseable {
         if (known.isPresent()) {
           return known.get();
         }
+      } else {
+        // Written before sending: if this node dies before Odoo answers, whoever sends it next
+        // (this node restarted, or another node once the lease expired) sees that an attempt
+        // was made and looks the order up first, instead of creating it a second time.
+        write(store.recordAttempt(row.id(), OutboxState.PENDING, 1, row.nextAttemptAt(), null,
+            null, clock.millis()));
       }
       List<Integer> created = b.client().createFromUi(s.uid(), s.version(), paid);
       if (!created.isEmpty()) {

@@ -19,9 +19,9 @@ final class HotMultiSession {
    */
   volatile boolean broken;
   /**
-   * The store's revision of this multi-session plus the decisions taken here since (a shared
-   * store refuses a decision taken on a revision another node moved past). Written under
-   * {@link #lock}.
+   * The revision (a random token) the last decision here left, or the store's when none was
+   * taken since the load: a shared store refuses a decision taken on a revision another node
+   * moved past. Written under {@link #lock}.
    */
   volatile long revision;
 

@@ -7,6 +7,7 @@ import io.possync.store.LoadedMultiSession;
 import io.possync.store.Store;
 import io.possync.sync.MultiSession;
 import io.possync.sync.MultiSessionKey;
+import io.possync.sync.MultiSessionSnapshot;
 import io.possync.sync.Terminals;
 import java.time.Clock;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.Function;
 
 /**
  * The multi-sessions held in memory: cold ones are evicted when their weight passes
@@ -30,6 +32,8 @@ final class HotState {
 
   private final Store store;
   private final Terminals terminals;
+  /** Rebuilds a multi-session from its stored rows (the rules know how many versions to keep). */
+  private final Function<MultiSessionSnapshot, MultiSession> restore;
   private final Clock clock;
   private final Cache<MultiSessionKey, HotMultiSession> cache;
   /** Objects with outcomes not yet committed, by key. */
@@ -40,8 +44,10 @@ final class HotState {
    * @param hotBytes approximate heap the multi-sessions may take before the least recently used
    *                 are evicted
    */
-  HotState(Store store, Terminals terminals, Clock clock, long hotBytes) {
+  HotState(Store store, Terminals terminals, Function<MultiSessionSnapshot, MultiSession> restore,
+      Clock clock, long hotBytes) {
     this.store = store;
+    this.restore = restore;
     this.terminals = terminals;
     this.clock = clock;
     for (int i = 0; i < STRIPES; i++) {
@@ -97,7 +103,7 @@ final class HotState {
   private HotMultiSession load(MultiSessionKey key) {
     LoadedMultiSession loaded = store.loadWithRevision(key);
     MultiSession state = loaded.snapshot()
-        .map(snapshot -> MultiSession.restore(snapshot, terminals))
+        .map(restore)
         .orElseGet(() -> MultiSession.fresh(key, clock.millis()));
     HotMultiSession p = new HotMultiSession(state);
     p.revision = loaded.revision();

@@ -24,6 +24,7 @@ import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
 import io.possync.sync.Terminals;
 import io.possync.sync.UpdateRequest;
+import com.google.gson.JsonObject;
 import io.possync.wire.Json;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -84,7 +86,7 @@ public final class Pipeline {
     this.maxLines = maxLines;
     this.listener = listener;
     this.room = new Semaphore(waiting);
-    this.hot = new HotState(store, terminals, clock, hotBytes);
+    this.hot = new HotState(store, terminals, rules::restore, clock, hotBytes);
   }
 
   /**
@@ -95,16 +97,20 @@ public final class Pipeline {
    */
   public CompletableFuture<String> update(UpdateRequest request) {
     long admitted = System.nanoTime();
+    // A decision changes its message (the service owns it). A decision taken again after a
+    // refused commit (a cluster) must start from the message as it came: keep a copy.
+    JsonObject asSent = store.shared() ? request.message().deepCopy() : null;
     Message message = Message.parse(request, maxLines);
     Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
     TerminalRow registering = registers
         .filter(k -> terminals.homeOf(k).isEmpty())
         .flatMap(k -> reading(() -> store.loadTerminal(k)))
         .orElse(null);
-    // In a cluster a decision refused as stale is taken again; the rules change the message they
-    // decide on, so each attempt decides on a copy of it as sent.
-    return decide(message.key(),
-        ms -> rules.decide(ms, store.shared() ? message.copy() : message, registering))
+    AtomicBoolean firstAttempt = new AtomicBoolean(true);
+    Supplier<Message> attempt = () -> firstAttempt.getAndSet(false) ? message
+        : Message.parse(new UpdateRequest(request.dbname(), request.multiSessionId(),
+            request.userId(), asSent.deepCopy()), maxLines);
+    return decide(message.key(), ms -> rules.decide(ms, attempt.get(), registering))
         .thenApply(outcome -> {
           listener.decided(message.action(), outcome.verdict(), System.nanoTime() - admitted);
           registers.ifPresent(t -> listener.syncAll(t.dbname(), t.posId()));
@@ -146,10 +152,22 @@ public final class Pipeline {
   public Runnable poll(Collection<String> channels, long last, boolean peek, Duration timeout,
       Consumer<List<Notification>> answer) {
     try {
-      return bus.poll(channels, last, peek, timeout, answer::accept);
+      return bus.poll(channels, last, peek || draining, timeout, answer::accept);
     } catch (PollLimitException e) {
       throw new TooManyPolls(e.getMessage());
     }
+  }
+
+  /** Set when the node stops: polls are answered at once instead of being held. */
+  private volatile boolean draining;
+
+  /**
+   * The node is stopping: from now on every poll is answered at once with what is there (nothing
+   * is held), while updates are still taken. Then the parked ones are answered too.
+   */
+  public void drain() {
+    draining = true;
+    bus.releaseAll();
   }
 
   /** A poll refused because too many are parked (poll.max_held). */
@@ -318,32 +336,39 @@ public final class Pipeline {
           room.release();
           throw e;
         }
-        RevisionStep step = new RevisionStep(key, h.revision);
-        h.revision++;
+        RevisionStep step = new RevisionStep(key, h.revision, nextRevision(h.revision));
+        h.revision = step.next();
         CompletableFuture<Void> durable = committer.accept(outcome, step);
         hot.reweigh(h);
-        // Answered, and taken again if stale, only once memory is marked as ahead of the store:
-        // a decision taken again before that would run on this copy, which holds the outcome
-        // refused, and could pass the revision check of a store another node moved as far.
-        return durable.whenComplete((done, failure) -> {
+        // The caller learns the result only after the bookkeeping: a decision taken again after
+        // a refused commit must find this object failed and unpinned, not decide on top of it.
+        CompletableFuture<Outcome> decided = new CompletableFuture<>();
+        durable.whenComplete((done, failure) -> {
           if (failure != null) {
-            // Not durable: memory is ahead of the store. Marked under the lock, so that a
-            // decision running on this copy meanwhile is queued before the writer drains what
-            // waits behind the refused commit, and fails with it instead of committing on top.
-            h.lock.lock();
-            try {
-              hot.fail(h);
-            } finally {
-              h.lock.unlock();
-            }
+            hot.fail(h); // not durable: memory is ahead of the store
           }
           hot.unpin(h);
           room.release();
-        }).thenApply(done -> outcome);
+          if (failure != null) {
+            decided.completeExceptionally(failure);
+          } else {
+            decided.complete(outcome);
+          }
+        });
+        return decided;
       } finally {
         h.lock.unlock();
       }
     }
+  }
+
+  /** A fresh revision token: random, never 0 (a multi-session never decided on) nor the last. */
+  private static long nextRevision(long previous) {
+    long next;
+    do {
+      next = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+    } while (next == 0 || next == previous);
+    return next;
   }
 
   /**

@@ -57,6 +57,15 @@ public final class OutboxTables implements OutboxStore, AutoCloseable {
     return new OutboxTables(SqliteDatabase.openBeside(dataDir), true);
   }
 
+  /**
+   * The outbox of a cluster's PostgreSQL database, for the operator's commands.
+   *
+   * @throws StoreException if the database cannot be reached
+   */
+  public static OutboxTables open(SharedStoreAddress address) {
+    return new OutboxTables(address.open(), true);
+  }
+
   // --- queueing, in the commit of the decision that caused it -----------------------------
 
   /** The statement {@link #queue} fills; prepared on the writing connection by the commit. */

@@ -2,7 +2,6 @@ package io.possync.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.pool.HikariPool;
 import java.sql.Connection;
 import java.sql.SQLException;
 import org.flywaydb.core.Flyway;
@@ -18,10 +17,12 @@ final class PostgresDatabase implements SqlDatabase {
   static final String MIGRATIONS = "classpath:db/possync/postgresql";
   /** Flyway's own table, named so that it cannot meet another tool's in the same database. */
   static final String HISTORY_TABLE = "possync_schema_history";
-  /** Longest pgJDBC may take to open and authenticate one connection. */
-  private static final long LOGIN_TIMEOUT_SECONDS = 10;
-  /** Longest a node's start waits for its first connection. */
-  private static final long START_WAIT_MILLIS = 20_000;
+  /**
+   * How long a starting node waits for its first connection, longer than a request's 2 s: a JVM
+   * just started opens it slowly (classes to load, SCRAM's key derivation not yet compiled), all
+   * the more when several nodes start at once on a busy host.
+   */
+  private static final long FIRST_CONNECTION_NANOS = 15_000_000_000L;
 
   private final HikariDataSource pool;
   private final String url;
@@ -53,39 +54,57 @@ final class PostgresDatabase implements SqlDatabase {
     // the store-unavailable error, instead of hanging for Hikari's default 30 s.
     config.setConnectionTimeout(2_000);
     config.setValidationTimeout(1_000);
-    // Hikari bounds logging in by that wait too, and a cold JVM on a busy host takes about as
-    // long for its first connection (pgJDBC's classes, SCRAM): a restarted node then refused to
-    // start. Logging in gets longer; requests still wait at most the 2 s above.
-    config.addDataSourceProperty("loginTimeout", Long.toString(LOGIN_TIMEOUT_SECONDS));
-    // The start waits for a first connection while PostgreSQL is slow or restarting, then says
-    // why it could not connect.
-    config.setInitializationFailTimeout(START_WAIT_MILLIS);
-    // pgJDBC's defaults wait forever on a silent network; the URL may set its own values.
-    config.addDataSourceProperty("connectTimeout", "5");
-    config.addDataSourceProperty("socketTimeout", "60");
-    config.addDataSourceProperty("tcpKeepAlive", "true");
-    config.addDataSourceProperty("ApplicationName", applicationName);
-    HikariDataSource pool;
+    // Start even if PostgreSQL is down for a moment: the migration below says why it failed.
+    config.setInitializationFailTimeout(-1);
+    config.setDataSourceProperties(connectionProperties(applicationName));
+    HikariDataSource pool = new HikariDataSource(config);
+    awaitFirstConnection(pool);
     try {
-      pool = new HikariDataSource(config);
-    } catch (HikariPool.PoolInitializationException e) {
-      throw new StoreException("cannot connect to the PostgreSQL database " + redact(url) + ": "
-          + rootMessage(e), e);
-    }
-    try {
-      Flyway.configure()
-          .dataSource(pool)
-          .locations(MIGRATIONS)
-          .table(HISTORY_TABLE)
-          .baselineOnMigrate(false)
-          .load()
-          .migrate();
+      flyway(Flyway.configure().dataSource(pool)).migrate();
     } catch (FlywayException e) {
       pool.close();
       throw new StoreException("cannot prepare the PostgreSQL database " + redact(url) + ": "
           + rootMessage(e), e);
     }
     return new PostgresDatabase(pool, url);
+  }
+
+  /**
+   * Waits until the pool has made a connection, while the attempts fail only for being slow or
+   * unable to connect yet; a refusal (password, missing database) or the end of the wait leaves
+   * it to the migration to fail and say why.
+   */
+  private static void awaitFirstConnection(HikariDataSource pool) {
+    long deadline = System.nanoTime() + FIRST_CONNECTION_NANOS;
+    while (System.nanoTime() < deadline) {
+      try (Connection c = pool.getConnection()) {
+        return;
+      } catch (SQLException e) {
+        String state = e.getCause() instanceof SQLException cause ? cause.getSQLState() : null;
+        if (state != null && !state.startsWith("08")) {
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * The properties of every connection PosSync makes: pgJDBC's defaults wait forever on a silent
+   * network (the URL may set its own values), and {@code ApplicationName} tells in
+   * {@code pg_stat_activity} who is connected.
+   */
+  static java.util.Properties connectionProperties(String applicationName) {
+    java.util.Properties props = new java.util.Properties();
+    props.setProperty("connectTimeout", "5");
+    props.setProperty("socketTimeout", "60");
+    props.setProperty("tcpKeepAlive", "true");
+    props.setProperty("ApplicationName", applicationName);
+    return props;
+  }
+
+  /** Flyway on PosSync's migrations and history table, on the data source already configured. */
+  static Flyway flyway(org.flywaydb.core.api.configuration.FluentConfiguration configured) {
+    return configured.locations(MIGRATIONS).table(HISTORY_TABLE).baselineOnMigrate(false).load();
   }
 
   /** A connection from the pool, in autocommit mode. */

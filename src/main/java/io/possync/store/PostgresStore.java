@@ -2,6 +2,9 @@ package io.possync.store;
 
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionSnapshot;
+import io.possync.sync.OrderKey;
+import io.possync.sync.OrderRow;
+import io.possync.sync.OrderVersionRow;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
@@ -40,8 +43,15 @@ import java.util.TreeMap;
 public final class PostgresStore implements Store {
   /** The channel a commit notifies the other nodes on; its payload is the highest id. */
   public static final String CHANNEL = "possync_bus";
+  /**
+   * How a node's connections name themselves in {@code pg_stat_activity}, followed by the node's
+   * name: {@link StoreCopy} refuses a database that running nodes are connected to.
+   */
+  static final String NODE_APPLICATION_NAME = "possync ";
   /** pg_try_advisory_xact_lock key of the retention purge: one node purges at a time. */
   private static final long PURGE_LOCK = 0x706f7373_7075726aL;
+  /** Earlier versions of a draft order kept (the rules merge against at most 32). */
+  private static final int KEPT_VERSIONS = 32;
 
   private final PostgresDatabase db;
   private final OutboxTables outbox;
@@ -64,7 +74,7 @@ public final class PostgresStore implements Store {
   public static PostgresStore open(String url, String user, String password, int poolSize,
       String nodeName) {
     return new PostgresStore(PostgresDatabase.open(url, user, password, poolSize,
-        "possync " + nodeName));
+        NODE_APPLICATION_NAME + nodeName));
   }
 
   @Override
@@ -127,6 +137,11 @@ public final class PostgresStore implements Store {
       try {
         long revision = revision(c, key);
         Optional<MultiSessionSnapshot> snapshot = StateSql.loadMultiSession(c, key, "seq");
+        if (snapshot.isPresent()) {
+          MultiSessionSnapshot s = snapshot.get();
+          snapshot = Optional.of(new MultiSessionSnapshot(s.multiSession(), s.terminals(),
+              s.orders(), versions(c, key)));
+        }
         c.commit();
         return new LoadedMultiSession(snapshot, revision);
       } finally {
@@ -178,6 +193,7 @@ public final class PostgresStore implements Store {
       batch = new StateSql.Batch(c);
       batch.addChanges(changes, now);
       batch.executeChanges();
+      keepVersions(c, changes);
       List<Notification> notifications = new ArrayList<>(outgoing.size());
       if (!outgoing.isEmpty()) {
         // Last: from here to the commit this transaction holds the counter's row lock.
@@ -221,47 +237,44 @@ public final class PostgresStore implements Store {
   }
 
   /**
-   * Moves each multi-session from the revision its first decision here was taken on by the
-   * number of decisions, or refuses the whole commit: when the stored revision has moved on, or
-   * when the decisions on one multi-session are not one chain, each taken on the revision the one
-   * before left. In key order, so that two nodes committing on the same multi-sessions lock their
-   * rows in the same order and never deadlock.
+   * Moves each multi-session from the revision its first decision in the batch was taken on to
+   * the one its last decision leaves, or refuses the whole commit. The decisions on one
+   * multi-session must form a chain (each taken on what the one before left). In key order, so
+   * that two nodes committing on the same multi-sessions lock their rows in the same order and
+   * never deadlock.
    */
   private static void checkRevisions(Connection c, List<RevisionStep> steps) throws SQLException {
     if (steps.isEmpty()) {
       return;
     }
-    Map<MultiSessionKey, List<Long>> byKey = new TreeMap<>(Comparator
+    Map<MultiSessionKey, long[]> byKey = new TreeMap<>(Comparator
         .comparing(MultiSessionKey::dbname).thenComparingLong(MultiSessionKey::multiSessionId));
-    for (RevisionStep s : steps) {
-      byKey.computeIfAbsent(s.key(), k -> new ArrayList<>()).add(s.base());
-    }
     Set<MultiSessionKey> stale = new LinkedHashSet<>();
+    for (RevisionStep s : steps) {
+      long[] chain = byKey.get(s.key());
+      if (chain == null) {
+        byKey.put(s.key(), new long[] {s.base(), s.next()});
+      } else if (chain[1] == s.base()) {
+        chain[1] = s.next();
+      } else {
+        stale.add(s.key()); // decided on a state that is not the one the batch leaves
+      }
+    }
     try (PreparedStatement insert = c.prepareStatement("INSERT INTO multi_session_revisions"
             + " VALUES (?, ?, 0) ON CONFLICT DO NOTHING");
         PreparedStatement move = c.prepareStatement("UPDATE multi_session_revisions"
             + " SET revision = ? WHERE dbname = ? AND ms_id = ? AND revision = ?")) {
-      for (Map.Entry<MultiSessionKey, List<Long>> e : byKey.entrySet()) {
+      for (Map.Entry<MultiSessionKey, long[]> e : byKey.entrySet()) {
         MultiSessionKey k = e.getKey();
-        List<Long> bases = e.getValue();
-        bases.sort(null);
-        long first = bases.get(0);
-        if (!isChain(bases)) {
-          // Two decisions taken on the same revision (two copies of the multi-session): one
-          // of them was taken on a copy that lacks the other. Checking only the first base
-          // would commit both.
-          stale.add(k);
-          continue;
-        }
-        if (first == 0) {
+        if (e.getValue()[0] == 0) {
           insert.setString(1, k.dbname());
           insert.setLong(2, k.multiSessionId());
           insert.executeUpdate();
         }
-        move.setLong(1, first + bases.size());
+        move.setLong(1, e.getValue()[1]);
         move.setString(2, k.dbname());
         move.setLong(3, k.multiSessionId());
-        move.setLong(4, first);
+        move.setLong(4, e.getValue()[0]);
         if (move.executeUpdate() != 1) {
           stale.add(k);
         }
@@ -272,14 +285,52 @@ public final class PostgresStore implements Store {
     }
   }
 
-  /** Whether sorted revisions follow each other: each decision taken on the one before. */
-  private static boolean isChain(List<Long> sortedBases) {
-    for (int i = 1; i < sortedBases.size(); i++) {
-      if (sortedBases.get(i) != sortedBases.get(0) + i) {
-        return false;
+  /**
+   * Every order message written is kept as a version too: the node that merges a late update
+   * against it may be another one (docs/cluster.md). Rewriting a revision (paid, removed)
+   * replaces it.
+   */
+  private static void keepVersions(Connection c, List<StateChanges> changes) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("INSERT INTO order_versions VALUES"
+        + " (?, ?, ?, ?, ?) ON CONFLICT (dbname, ms_id, uid, revision)"
+        + " DO UPDATE SET message = excluded.message")) {
+      boolean any = false;
+      for (StateChanges change : changes) {
+        for (OrderRow r : change.orders()) {
+          p.setString(1, r.key().multiSession().dbname());
+          p.setLong(2, r.key().multiSession().multiSessionId());
+          p.setString(3, r.key().uid());
+          p.setLong(4, r.revision());
+          p.setString(5, r.message());
+          p.addBatch();
+          any = true;
+        }
+      }
+      if (any) {
+        p.executeBatch();
       }
     }
-    return true;
+  }
+
+  /** Versions a draft order may still be merged against, oldest first. */
+  private static List<OrderVersionRow> versions(Connection c, MultiSessionKey key)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("SELECT v.uid, v.revision, v.message"
+        + " FROM order_versions v JOIN orders o ON o.dbname = v.dbname AND o.ms_id = v.ms_id"
+        + " AND o.uid = v.uid WHERE v.dbname = ? AND v.ms_id = ? AND o.state = 'draft'"
+        + " AND v.revision < o.revision AND v.revision >= o.revision - " + KEPT_VERSIONS
+        + " ORDER BY v.uid, v.revision")) {
+      p.setString(1, key.dbname());
+      p.setLong(2, key.multiSessionId());
+      List<OrderVersionRow> out = new ArrayList<>();
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.add(new OrderVersionRow(new OrderKey(key, rs.getString(1)), rs.getLong(2),
+              rs.getString(3)));
+        }
+      }
+      return out;
+    }
   }
 
   private static long takeIds(Connection c, int count) throws SQLException {
@@ -306,6 +357,11 @@ public final class PostgresStore implements Store {
         }
       }
       StateSql.purge(c, notificationsBefore, runStartedBefore);
+      try (Statement st = c.createStatement()) {
+        st.executeUpdate("DELETE FROM order_versions v WHERE NOT EXISTS (SELECT 1 FROM orders o"
+            + " WHERE o.dbname = v.dbname AND o.ms_id = v.ms_id AND o.uid = v.uid"
+            + " AND o.state = 'draft' AND v.revision >= o.revision - " + KEPT_VERSIONS + ")");
+      }
       return null;
     });
   }

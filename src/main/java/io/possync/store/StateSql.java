@@ -139,44 +139,44 @@ final class StateSql {
   static Optional<MultiSessionSnapshot> loadMultiSession(Connection c, MultiSessionKey key,
       String insertionOrder) throws SQLException {
     MultiSessionRow ms;
-    try (PreparedStatement p = c.prepareStatement("SELECT run_id, order_id,"
-        + " run_started_at FROM multi_sessions WHERE dbname = ? AND ms_id = ?")) {
-      p.setString(1, key.dbname());
-      p.setLong(2, key.multiSessionId());
-      try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        ms = new MultiSessionRow(key, rs.getLong(1), rs.getLong(2), rs.getLong(3));
+    try (PreparedStatement p = ofMultiSession(c, "SELECT run_id, order_id, run_started_at"
+        + " FROM multi_sessions", key, "");
+        ResultSet rs = p.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
       }
+      ms = new MultiSessionRow(key, rs.getLong(1), rs.getLong(2), rs.getLong(3));
     }
     List<TerminalRow> terminals = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT pos_id, message_id, user_id"
-        + " FROM terminals WHERE dbname = ? AND ms_id = ? ORDER BY " + insertionOrder)) {
-      p.setString(1, key.dbname());
-      p.setLong(2, key.multiSessionId());
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          terminals.add(new TerminalRow(new TerminalKey(key.dbname(), rs.getLong(1)),
-              key.multiSessionId(), rs.getLong(2), rs.getLong(3)));
-        }
+    try (PreparedStatement p = ofMultiSession(c, "SELECT pos_id, message_id, user_id"
+        + " FROM terminals", key, insertionOrder);
+        ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        terminals.add(new TerminalRow(new TerminalKey(key.dbname(), rs.getLong(1)),
+            key.multiSessionId(), rs.getLong(2), rs.getLong(3)));
       }
     }
     List<OrderRow> orders = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT uid, message, nonce, state,"
-        + " revision, run_id FROM orders WHERE dbname = ? AND ms_id = ? ORDER BY "
-        + insertionOrder)) {
-      p.setString(1, key.dbname());
-      p.setLong(2, key.multiSessionId());
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          orders.add(new OrderRow(new OrderKey(key, rs.getString(1)), rs.getString(2),
-              rs.getString(3), OrderState.valueOf(rs.getString(4).toUpperCase(Locale.ROOT)),
-              rs.getLong(5), rs.getLong(6)));
-        }
+    try (PreparedStatement p = ofMultiSession(c, "SELECT uid, message, nonce, state,"
+        + " revision, run_id FROM orders", key, insertionOrder);
+        ResultSet rs = p.executeQuery()) {
+      while (rs.next()) {
+        orders.add(new OrderRow(new OrderKey(key, rs.getString(1)), rs.getString(2),
+            rs.getString(3), OrderState.valueOf(rs.getString(4).toUpperCase(Locale.ROOT)),
+            rs.getLong(5), rs.getLong(6)));
       }
     }
     return Optional.of(new MultiSessionSnapshot(ms, terminals, orders));
+  }
+
+  /** {@code select} restricted to one multi-session's rows, in {@code order} if not empty. */
+  private static PreparedStatement ofMultiSession(Connection c, String select,
+      MultiSessionKey key, String order) throws SQLException {
+    PreparedStatement p = c.prepareStatement(select + " WHERE dbname = ? AND ms_id = ?"
+        + (order.isEmpty() ? "" : " ORDER BY " + order));
+    p.setString(1, key.dbname());
+    p.setLong(2, key.multiSessionId());
+    return p;
   }
 
   static Optional<TerminalRow> loadTerminal(Connection c, TerminalKey key) throws SQLException {

@@ -39,6 +39,15 @@ public final class TokenTables implements AutoCloseable {
     return new TokenTables(SqliteDatabase.openBeside(dataDir), true);
   }
 
+  /**
+   * The tokens of a cluster's PostgreSQL database, for the operator's commands.
+   *
+   * @throws StoreException if the database cannot be reached
+   */
+  public static TokenTables open(SharedStoreAddress address) {
+    return new TokenTables(address.open(), true);
+  }
+
   /** The token with this hash, revoked or not. */
   public Optional<AccessToken> token(String hash) {
     return db.read("cannot read tokens", c -> {

@@ -61,16 +61,6 @@ public record Message(MultiSessionKey key, long userId, Action action, JsonObjec
         request.userId(), action, message, data, runId);
   }
 
-  /**
-   * A copy with a JSON body of its own, for a decision that may be taken again: the rules change
-   * the body they decide on (revision, message_ID, order number), so each decision needs the
-   * message as it was sent.
-   */
-  public Message copy() {
-    JsonObject copied = body.deepCopy();
-    return new Message(key, userId, action, copied, copied.getAsJsonObject("data"), runId);
-  }
-
   /** The POS a {@code sync_all} registers, whose stored terminal must be at hand to decide it. */
   public Optional<TerminalKey> registers() {
     if (action != Action.SYNC_ALL) {

@@ -52,7 +52,8 @@ public final class MultiSession {
   }
 
   /** A multi-session as the store kept it; its terminals join {@code terminals}. */
-  public static MultiSession restore(MultiSessionSnapshot snapshot, Terminals terminals) {
+  public static MultiSession restore(MultiSessionSnapshot snapshot, Terminals terminals,
+      int keptRevisions) {
     MultiSessionRow row = snapshot.multiSession();
     MultiSession ms = new MultiSession(row.key(), row.runStartedAt());
     ms.runId = row.runId();
@@ -66,6 +67,12 @@ public final class MultiSession {
       OrderRecord order = OrderRecord.fromRow(o);
       ms.orders.put(order.uid, order);
       ms.bytes += order.bytes;
+    }
+    for (OrderVersionRow v : snapshot.versions()) {
+      OrderRecord order = ms.orders.get(v.key().uid());
+      if (order != null && v.revision() < order.revision && keptRevisions > 0) {
+        ms.historyBytes += order.restoreKept(v.revision(), v.message(), keptRevisions);
+      }
     }
     return ms;
   }

@@ -27,13 +27,27 @@ public final class MultiSessionRules {
    * @param outboxPolicy which databases queue work for the Odoo write-back
    * @param conflicts    what an update based on an older revision does (sync.conflicts)
    */
+  private final Terminals terminals;
+  /** Earlier versions of an order kept as merge bases (0 under sync.conflicts=reject). */
+  private final int keptRevisions;
+
   public MultiSessionRules(Terminals terminals, OutboxPolicy outboxPolicy,
       ConflictPolicy conflicts, Clock clock) {
     this.clock = clock;
+    this.terminals = terminals;
+    this.keptRevisions = conflicts == ConflictPolicy.MERGE ? OrderUpdates.KEPT_REVISIONS : 0;
     this.broadcasts = new Broadcasts(terminals);
     this.orders = new OrderUpdates(broadcasts, conflicts, clock);
     this.resyncs = new Resyncs(terminals, broadcasts, clock);
     this.removals = new Removals(orders, broadcasts, outboxPolicy, conflicts, clock);
+  }
+
+  /**
+   * A multi-session rebuilt from the store, its terminals adopted, keeping as many earlier
+   * versions of each order as the conflict policy merges against.
+   */
+  public MultiSession restore(MultiSessionSnapshot snapshot) {
+    return MultiSession.restore(snapshot, terminals, keptRevisions);
   }
 
   /**

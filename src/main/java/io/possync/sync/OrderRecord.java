@@ -85,6 +85,21 @@ final class OrderRecord {
     return historyBytes - before;
   }
 
+  /**
+   * Keeps an earlier message read back from a cluster's store, after those kept before it
+   * (callers give them oldest first); at most {@code max} are kept. Returns the change of
+   * {@link #historyBytes}.
+   */
+  long restoreKept(long rev, String text, int max) {
+    long before = historyBytes;
+    history.addLast(new Kept(rev, text));
+    historyBytes += text.length();
+    while (history.size() > max) {
+      historyBytes -= history.removeFirst().text().length();
+    }
+    return historyBytes - before;
+  }
+
   /** Drops every kept base (the order is gone); returns the change of {@link #historyBytes}. */
   long forgetHistory() {
     long freed = historyBytes;

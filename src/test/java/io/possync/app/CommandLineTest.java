@@ -6,12 +6,18 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.possync.config.Settings;
+import io.possync.testing.Pos;
+import io.possync.testing.PostgresServer;
+import io.possync.testing.RpcClient;
+import io.possync.testing.TestCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -94,6 +100,30 @@ class CommandLineTest {
     assertThat(run("outbox", "list", "--config", config.toString())).isZero();
     assertThat(run("outbox", "list", "--data-dir", tmp.resolve("elsewhere").toString()))
         .as("an outbox list never creates a store").isEqualTo(1);
+  }
+
+  @Test
+  void tokensAndTheOutboxOfAClusterAreReachedThroughItsDatabase() throws Exception {
+    try (TestCluster cluster = TestCluster.start(1, Map.of("auth.mode", "token"))) {
+      String url = cluster.url() + "?password=" + PostgresServer.shared().password();
+      Path config = Files.writeString(tmp.resolve("cluster.properties"),
+          "store.kind = postgresql\nstore.url = " + url + "\nstore.user = "
+              + PostgresServer.shared().user() + "\n");
+      assertThat(run("token", "create", "--db", "shop", "--multi-session", "1",
+          "--config", config.toString())).as(err.toString()).isZero();
+      String address = out.toString().strip();
+      String secret = address.substring(address.indexOf("/t/") + 3);
+      RpcClient pos = new RpcClient(URI.create(cluster.node(0).baseUri() + "/t/" + secret));
+      RpcClient.Answer answer = pos.call("/pos_multi_session_sync/update",
+          Pos.update("shop", 1, 2, Pos.syncAll(1, 1, true)));
+      assertThat(answer.isError()).as("a token made on the cluster's database: %s",
+          answer.body()).isFalse();
+      RpcClient forged = new RpcClient(URI.create(cluster.node(0).baseUri() + "/t/"
+          + "A".repeat(secret.length())));
+      assertThat(forged.call("/pos_multi_session_sync/update",
+          Pos.update("shop", 1, 2, Pos.syncAll(1, 1, true))).status()).isNotEqualTo(200);
+      assertThat(run("outbox", "list", "--config", config.toString())).isZero();
+    }
   }
 
   private int run(String... args) {

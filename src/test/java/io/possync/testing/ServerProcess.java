@@ -33,9 +33,12 @@ public final class ServerProcess implements AutoCloseable {
   private final Path dataDir;
   private final List<String> extraArgs;
   private final Map<String, String> settings = new HashMap<>();
-  private final Map<String, String> environment = new HashMap<>();
   private final List<String> jvmOptions = new ArrayList<>();
   private boolean serialFilterOption = true;
+  /** Variables added to the process's environment (e.g. the one a password is read from). */
+  private final Map<String, String> environment = new HashMap<>();
+  /** How long {@link #start} waits for the first answered PING. */
+  private Duration startTimeout = Duration.ofSeconds(30);
   private Process process;
 
   /**
@@ -72,9 +75,12 @@ public final class ServerProcess implements AutoCloseable {
     return this;
   }
 
-  /** Environment variables of the process, e.g. the one {@code store.password_env} names. */
-  public ServerProcess withEnvironment(Map<String, String> values) {
-    environment.putAll(values);
+  /**
+   * Adds a variable to the environment the process starts with, e.g. the one
+   * {@code store.password_env} names: a secret a test must not put on the command line.
+   */
+  public ServerProcess withEnvironment(String name, String value) {
+    environment.put(name, value);
     return this;
   }
 
@@ -90,10 +96,19 @@ public final class ServerProcess implements AutoCloseable {
         .withSettings(Map.of("store.kind", "postgresql", "store.url", jdbcUrl,
             "store.user", pg.user(), "store.password_env", CLUSTER_PASSWORD_ENV,
             "store.pool_size", "4", "cluster.node_name", nodeName))
-        .withEnvironment(Map.of(CLUSTER_PASSWORD_ENV, pg.password()))
+        .withEnvironment(CLUSTER_PASSWORD_ENV, pg.password())
         // Cluster tests restart nodes many times: C1 alone and the serial collector start a JVM
         // with much less CPU, which a busy test machine lacks.
         .withJvmOptions(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+  }
+
+  /**
+   * Waits up to {@code timeout} for the process to answer, instead of 30 s: for several nodes
+   * started at once on a busy host, each a cold JVM connecting to PostgreSQL.
+   */
+  public ServerProcess withStartTimeout(Duration timeout) {
+    startTimeout = timeout;
+    return this;
   }
 
   /** A port nothing listens on right now. */
@@ -124,15 +139,15 @@ public final class ServerProcess implements AutoCloseable {
     cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("POSSYNC_CONFIG");
-    pb.environment().putAll(environment);
     pb.environment().put("POSSYNC_ADMIN_PORT", "0"); // never the default port a real node may hold
+    pb.environment().putAll(environment);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile()));
     process = pb.start();
     RpcClient rpc = new RpcClient(baseUri(),
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
     // Polled, not slept on: the first PING that is answered ends the wait.
-    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+    Awaitility.await().atMost(startTimeout).pollInterval(Duration.ofMillis(50))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> {
           if (!process.isAlive()) {
@@ -154,11 +169,6 @@ public final class ServerProcess implements AutoCloseable {
       file.store(out, "written by ServerProcess for a test");
     }
     return path;
-  }
-
-  /** Whether the process runs (it may have died by itself). */
-  public boolean isAlive() {
-    return process != null && process.isAlive();
   }
 
   /** SIGKILL: no shutdown hook, no flush, as a crash or a power cut of the process. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntFunction;
 
 /**
  * Several PosSync nodes in this JVM, each on its own loopback port, sharing one fresh PostgreSQL
@@ -38,6 +39,27 @@ public final class TestCluster implements AutoCloseable {
       for (int i = 0; i < count; i++) {
         cluster.nodes.add(TestNode.start(cluster.settings(i, overrides), clock,
             Map.of(PASSWORD_ENV, pg.password())));
+      }
+    } catch (Exception | Error e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  /**
+   * Starts {@code count} nodes on a new database, node {@code i} with the overrides
+   * {@code overridesOf} gives for it: e.g. each node its own address of a stand-in Odoo, so that
+   * the stand-in tells which node called it.
+   */
+  public static TestCluster start(int count, IntFunction<Map<String, String>> overridesOf)
+      throws Exception {
+    PostgresServer pg = PostgresServer.shared();
+    TestCluster cluster = new TestCluster(pg.createDatabase("cluster"));
+    try {
+      for (int i = 0; i < count; i++) {
+        cluster.nodes.add(TestNode.start(cluster.settings(i, overridesOf.apply(i)),
+            Clock.systemUTC(), Map.of(PASSWORD_ENV, pg.password())));
       }
     } catch (Exception | Error e) {
       cluster.close();

@@ -46,6 +46,8 @@ public final class TestNode implements AutoCloseable {
     values.put("admin.port", "0"); // nodes of parallel tests must not meet on the default port
     // Tests hammer one node from one address; the rate limit has its own test.
     values.put("limits.requests_per_second", "0");
+    // Tests stop nodes by the hundred; the drain phase has tests of its own.
+    values.put("http.drain", "0");
     values.putAll(overrides);
     if (values.containsKey("store.data_dir")) {
       dataDir = Path.of(values.get("store.data_dir"));
