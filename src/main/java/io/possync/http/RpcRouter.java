@@ -210,9 +210,11 @@ final class RpcRouter extends Handler.Abstract {
       return RpcError.invalidParams(t.getMessage());
     }
     if (t instanceof CommitFailedException) {
-      // Already logged once per failed commit by the writer; no stack trace per request.
+      // Logged once per failed commit by the writer (a store that cannot be read shows in
+      // /readyz and the cluster's logs); no stack trace per request.
       return RpcError.storeUnavailable(
-          "The change could not be stored (disk full or I/O error); it was not applied.");
+          "The change could not be stored (disk full, I/O error or database unreachable); it"
+              + " was not applied.");
     }
     LOG.error("event=server_fault error={}", t.toString(), t);
     return RpcError.serverError("The server failed to process the request; it was not applied.");

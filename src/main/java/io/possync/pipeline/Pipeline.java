@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import io.possync.store.RevisionStep;
 import io.possync.store.StaleRevisionException;
 import io.possync.store.Store;
+import io.possync.store.StoreException;
 import io.possync.sync.InvalidMessageException;
 import io.possync.sync.Message;
 import io.possync.sync.MultiSession;
@@ -103,7 +104,7 @@ public final class Pipeline {
     Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
     TerminalRow registering = registers
         .filter(k -> terminals.homeOf(k).isEmpty())
-        .flatMap(store::loadTerminal)
+        .flatMap(k -> reading(() -> store.loadTerminal(k)))
         .orElse(null);
     AtomicBoolean firstAttempt = new AtomicBoolean(true);
     Supplier<Message> attempt = () -> firstAttempt.getAndSet(false) ? message
@@ -135,7 +136,7 @@ public final class Pipeline {
   public boolean isTerminalOf(MultiSessionKey key, long posId) {
     TerminalKey tk = new TerminalKey(key.dbname(), posId);
     return terminals.homeOf(tk)
-        .or(() -> store.loadTerminal(tk).map(
+        .or(() -> reading(() -> store.loadTerminal(tk)).map(
             row -> new MultiSessionKey(row.key().dbname(), row.multiSessionId())))
         .map(key::equals).orElse(false);
   }
@@ -312,7 +313,7 @@ public final class Pipeline {
     while (true) {
       HotMultiSession h;
       try {
-        h = hot.get(key);
+        h = reading(() -> hot.get(key));
       } catch (RuntimeException storeFailed) {
         room.release();
         throw storeFailed;
@@ -368,6 +369,19 @@ public final class Pipeline {
       next = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     } while (next == 0 || next == previous);
     return next;
+  }
+
+  /**
+   * A read of the store on a request's path. When the store cannot be read (a cluster's database
+   * away), the request is refused as when its commit fails: with the store-unavailable error,
+   * after which the POS retries, not as a server fault (and a stack trace per request).
+   */
+  private static <T> T reading(Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (StoreException e) {
+      throw new CommitFailedException(e.getMessage(), e);
+    }
   }
 
   /** Waits for room in the commit queue: back-pressure on clients instead of a growing heap. */
