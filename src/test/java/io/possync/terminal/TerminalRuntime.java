@@ -1,5 +1,7 @@
 package io.possync.terminal;
 
+import java.net.URI;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,8 +38,19 @@ public final class TerminalRuntime implements AutoCloseable {
 
   /** A runtime with {@code workerThreads} workers on the given HTTP client. */
   public TerminalRuntime(int workerThreads, Client client) {
+    this(workerThreads, client, List.of());
+  }
+
+  /**
+   * A runtime whose terminals talk to a cluster through a load balancer without stickiness: each
+   * request addressed to one of {@code nodes} goes to one of them picked at random, with its path
+   * kept (see {@link SpreadingTransport}). With no nodes, requests go where they are addressed.
+   */
+  public TerminalRuntime(int workerThreads, Client client, List<URI> nodes) {
     // One held poll per terminal needs one connection each; both clients pool them.
-    this.http = client == Client.JETTY ? new JettyTransport(workerThreads) : new JdkTransport();
+    HttpTransport direct =
+        client == Client.JETTY ? new JettyTransport(workerThreads) : new JdkTransport();
+    this.http = nodes.isEmpty() ? direct : new SpreadingTransport(direct, nodes);
     this.timers = new ScheduledThreadPoolExecutor(1, daemon("terminal-timers"));
     this.timers.setRemoveOnCancelPolicy(true); // timers are re-armed on every poll answer
     this.workers = Executors.newFixedThreadPool(workerThreads, daemon("terminal-worker"));
