@@ -25,12 +25,17 @@ class OfflinePaymentScenariosTest {
 
   @BeforeEach
   void openShop() throws Exception {
-    shop = Shop.open(java.util.Map.of(), restarts());
+    shop = Shop.open(java.util.Map.of(), restarts(), topology());
   }
 
   /** Overridden by the variant that restarts the server between the scenario's steps. */
   Shop.Restarts restarts() {
     return Shop.Restarts.NEVER;
+  }
+
+  /** Overridden by the variant that runs the scenarios on a cluster. */
+  Shop.Topology topology() {
+    return Shop.Topology.ONE_NODE;
   }
 
   @AfterEach

@@ -44,7 +44,7 @@ class OriginalSyncScenariosTest {
 
   @BeforeEach
   void openShop() throws Exception {
-    shop = Shop.open(java.util.Map.of("sync.conflicts", conflicts()), restarts());
+    shop = Shop.open(java.util.Map.of("sync.conflicts", conflicts()), restarts(), topology());
   }
 
   /**
@@ -62,6 +62,11 @@ class OriginalSyncScenariosTest {
   /** Overridden by the variant that restarts the server between the scenario's steps. */
   Shop.Restarts restarts() {
     return Shop.Restarts.NEVER;
+  }
+
+  /** Overridden by the variant that runs the scenarios on a cluster. */
+  Shop.Topology topology() {
+    return Shop.Topology.ONE_NODE;
   }
 
   @AfterEach
