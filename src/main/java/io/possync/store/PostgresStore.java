@@ -2,6 +2,7 @@ package io.possync.store;
 
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionSnapshot;
+import io.possync.sync.OrderBase;
 import io.possync.sync.StateChanges;
 import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
@@ -127,6 +128,9 @@ public final class PostgresStore implements Store {
       try {
         long revision = revision(c, key);
         Optional<MultiSessionSnapshot> snapshot = StateSql.loadMultiSession(c, key, "seq");
+        if (snapshot.isPresent()) {
+          snapshot = Optional.of(snapshot.get().withBases(bases(c, key)));
+        }
         c.commit();
         return new LoadedMultiSession(snapshot, revision);
       } finally {
@@ -136,6 +140,26 @@ public final class PostgresStore implements Store {
         c.setAutoCommit(true);
       }
     });
+  }
+
+  /**
+   * The merge bases of the multi-session's draft orders, oldest first (docs/conflicts.md): the
+   * node that merges a late update may not be the one that took the revision it is based on.
+   * The schema's trigger keeps them as orders are written (V2__order_bases.sql).
+   */
+  private static List<OrderBase> bases(Connection c, MultiSessionKey key) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement("SELECT uid, revision, message"
+        + " FROM order_bases WHERE dbname = ? AND ms_id = ? ORDER BY uid, revision")) {
+      p.setString(1, key.dbname());
+      p.setLong(2, key.multiSessionId());
+      List<OrderBase> out = new ArrayList<>();
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          out.add(new OrderBase(rs.getString(1), rs.getLong(2), rs.getString(3)));
+        }
+      }
+      return out;
+    }
   }
 
   @Override

@@ -67,6 +67,12 @@ public final class MultiSession {
       ms.orders.put(order.uid, order);
       ms.bytes += order.bytes;
     }
+    for (OrderBase b : snapshot.bases()) {
+      OrderRecord order = ms.orders.get(b.uid());
+      if (order != null && order.state == OrderState.DRAFT && b.revision() < order.revision) {
+        ms.historyBytes += order.keepBase(b.revision(), b.message());
+      }
+    }
     return ms;
   }
 

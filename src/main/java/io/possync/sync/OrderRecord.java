@@ -22,7 +22,8 @@ final class OrderRecord {
   /**
    * Earlier accepted messages as their JSON text, oldest first: the bases a late update is
    * merged against. Text, not trees: several times smaller, and read only when a merge needs it.
-   * Memory only (a restart starts without them) and bounded by the service.
+   * In memory on one node (a restart starts without them), also in a cluster's store (loaded
+   * with the order), and bounded by the service.
    */
   private final ArrayDeque<Kept> history = new ArrayDeque<>();
   /** JSON text length of {@link #history}, for the cache's weight. */
@@ -83,6 +84,16 @@ final class OrderRecord {
       historyBytes -= history.removeFirst().text().length();
     }
     return historyBytes - before;
+  }
+
+  /**
+   * Keeps an earlier revision's message as loaded from a store that keeps bases, after those
+   * already kept (bases are loaded oldest first). Returns the change of {@link #historyBytes}.
+   */
+  long keepBase(long rev, String text) {
+    history.addLast(new Kept(rev, text));
+    historyBytes += text.length();
+    return text.length();
   }
 
   /** Drops every kept base (the order is gone); returns the change of {@link #historyBytes}. */
