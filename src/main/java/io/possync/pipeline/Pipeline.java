@@ -23,6 +23,7 @@ import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
 import io.possync.sync.Terminals;
 import io.possync.sync.UpdateRequest;
+import com.google.gson.JsonObject;
 import io.possync.wire.Json;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -95,17 +97,37 @@ public final class Pipeline {
   public CompletableFuture<String> update(UpdateRequest request) {
     long admitted = System.nanoTime();
     Message message = Message.parse(request, maxLines);
+    Supplier<Message> attempts = attempts(request, message);
     Optional<TerminalKey> registers = message.registers(); // a sync_all's POS
     TerminalRow registering = registers
         .filter(k -> terminals.homeOf(k).isEmpty())
         .flatMap(store::loadTerminal)
         .orElse(null);
-    return decide(message.key(), ms -> rules.decide(ms, message, registering))
+    return decide(message.key(), ms -> rules.decide(ms, attempts.get(), registering))
         .thenApply(outcome -> {
           listener.decided(message.action(), outcome.verdict(), System.nanoTime() - admitted);
           registers.ifPresent(t -> listener.syncAll(t.dbname(), t.posId()));
           return Json.write(outcome.result());
         });
+  }
+
+  /**
+   * The message each attempt at deciding {@code request} decides. A decision changes the message
+   * it decides (the stored order is that very object: its {@code revision_ID} becomes the new
+   * revision, its lines are flagged); in a cluster a decision refused as stale is taken again, and
+   * must start from the message as it came, or a retried update would carry the revision its
+   * failed attempt granted and be refused as based on a revision the store never had.
+   */
+  private Supplier<Message> attempts(UpdateRequest request, Message first) {
+    if (!store.shared()) {
+      return () -> first; // decided once
+    }
+    JsonObject pristine = request.message().deepCopy();
+    AtomicBoolean firstTaken = new AtomicBoolean();
+    return () -> firstTaken.getAndSet(true)
+        ? Message.parse(new UpdateRequest(request.dbname(), request.multiSessionId(),
+            request.userId(), pristine.deepCopy()), maxLines)
+        : first;
   }
 
   /** A PING: its PONG is committed like every notification, so its id is durable when seen. */
