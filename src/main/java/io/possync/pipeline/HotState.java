@@ -126,9 +126,19 @@ final class HotState {
     cache.asMap().replace(h.state.key(), h, h);
   }
 
-  /** Marks {@code h} as ahead of the store: the next request reloads its multi-session. */
+  /**
+   * Marks {@code h} as ahead of the store: the next request reloads its multi-session. Under its
+   * lock, so that a decision that found it current has reached the writer before: the writer
+   * fails it with the outcome that failed, instead of committing it alone afterwards (in a
+   * cluster its revision could then match the store's by chance, with other content).
+   */
   void fail(HotMultiSession h) {
-    h.broken = true;
+    h.lock.lock();
+    try {
+      h.broken = true;
+    } finally {
+      h.lock.unlock();
+    }
     cache.asMap().remove(h.state.key(), h);
   }
 

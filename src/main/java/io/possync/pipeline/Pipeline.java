@@ -340,14 +340,15 @@ public final class Pipeline {
         h.revision++;
         CompletableFuture<Void> durable = committer.accept(outcome, step);
         hot.reweigh(h);
-        durable.whenComplete((done, failure) -> {
+        // The caller hears of the outcome once the copy is settled: a decision taken again after
+        // a failure (a cluster's stale retry) must find this copy broken, not decide on it again.
+        return durable.whenComplete((done, failure) -> {
           if (failure != null) {
             hot.fail(h); // not durable: memory is ahead of the store
           }
           hot.unpin(h);
           room.release();
-        });
-        return durable.thenApply(done -> outcome);
+        }).thenApply(done -> outcome);
       } finally {
         h.lock.unlock();
       }
