@@ -12,10 +12,12 @@ import io.possync.wire.Outgoing;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +46,13 @@ public final class GroupCommitter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  private record Pending(Outcome outcome, RevisionStep step, CompletableFuture<Void> done,
-      Runnable task) {}
+  /**
+   * @param decidedOnGoodCopy null, or whether the copy the outcome was decided on is still good
+   *                          (shared store only, see {@link #accept(Outcome, RevisionStep,
+   *                          BooleanSupplier)})
+   */
+  private record Pending(Outcome outcome, RevisionStep step, BooleanSupplier decidedOnGoodCopy,
+      CompletableFuture<Void> done, Runnable task) {}
 
   /**
    * @param capacity work waiting beyond which {@link #trySubmit} refuses at once
@@ -77,15 +84,27 @@ public final class GroupCommitter implements AutoCloseable {
    * only if the multi-session is still at the revision it was decided on ({@code step}).
    */
   public CompletableFuture<Void> accept(Outcome outcome, RevisionStep step) {
+    return accept(outcome, step, null);
+  }
+
+  /**
+   * Like {@link #accept(Outcome, RevisionStep)}; a shared store also refuses it as stale if, when
+   * its turn comes, {@code decidedOnGoodCopy} says the copy it was decided on has failed since:
+   * an outcome decided before it on that copy was not committed, so this one builds on something
+   * the store never had. Its revision counts that lost decision and could match the store's all
+   * the same, when another node committed as many decisions meanwhile.
+   */
+  public CompletableFuture<Void> accept(Outcome outcome, RevisionStep step,
+      BooleanSupplier decidedOnGoodCopy) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Pending(outcome, step, done, null), done);
+    enqueue(new Pending(outcome, step, decidedOnGoodCopy, done, null), done);
     return done;
   }
 
   /** Runs a store task (retention purge) on the writer thread, between commits. */
   public CompletableFuture<Void> submit(Runnable task) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Pending(null, null, done, task), done);
+    enqueue(new Pending(null, null, null, done, task), done);
     return done;
   }
 
@@ -101,7 +120,7 @@ public final class GroupCommitter implements AutoCloseable {
       done.completeExceptionally(new StoreException("the commit queue is full ("
           + queue.size() + " outcomes waiting)"));
     } else {
-      queue.add(new Pending(null, null, done, task));
+      queue.add(new Pending(null, null, null, done, task));
     }
     return done;
   }
@@ -191,7 +210,21 @@ public final class GroupCommitter implements AutoCloseable {
    * A shared store's commit (a cluster): the store checks each decision's revision and numbers
    * the notifications from the cluster's counter, in the same transaction.
    */
-  private void commitShared(List<Pending> batch) {
+  private void commitShared(List<Pending> all) {
+    List<Pending> batch = new ArrayList<>(all.size());
+    for (Pending p : all) {
+      if (p.decidedOnGoodCopy == null || p.decidedOnGoodCopy.getAsBoolean()) {
+        batch.add(p);
+      } else {
+        // Its copy failed after it was decided (it came in after the failure's queue was
+        // drained): taken again on fresh state, like any stale decision.
+        p.done.completeExceptionally(new CommitFailedException("decided on a copy that failed",
+            new StaleRevisionException(Set.of(p.step.key()))));
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
     List<RevisionStep> steps = new ArrayList<>(batch.size());
     List<StateChanges> changes = new ArrayList<>(batch.size());
     List<Outgoing> outgoing = new ArrayList<>();
@@ -252,7 +285,8 @@ public final class GroupCommitter implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    queue.offer(new Pending(null, null, new CompletableFuture<>(), () -> { })); // wake the writer now
+    // wake the writer now
+    queue.offer(new Pending(null, null, null, new CompletableFuture<>(), () -> { }));
     try {
       thread.join(10_000);
     } catch (InterruptedException e) {

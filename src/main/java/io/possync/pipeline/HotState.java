@@ -127,18 +127,11 @@ final class HotState {
   }
 
   /**
-   * Marks {@code h} as ahead of the store: the next request reloads its multi-session. Under its
-   * lock, so that a decision that found it current has reached the writer before: the writer
-   * fails it with the outcome that failed, instead of committing it alone afterwards (in a
-   * cluster its revision could then match the store's by chance, with other content).
+   * Marks {@code h} as ahead of the store: the next request reloads its multi-session. In a
+   * cluster, outcomes decided on it that are still queued are refused at their commit.
    */
   void fail(HotMultiSession h) {
-    h.lock.lock();
-    try {
-      h.broken = true;
-    } finally {
-      h.lock.unlock();
-    }
+    h.broken = true;
     cache.asMap().remove(h.state.key(), h);
   }
 

@@ -338,7 +338,7 @@ public final class Pipeline {
         }
         RevisionStep step = new RevisionStep(key, h.revision);
         h.revision++;
-        CompletableFuture<Void> durable = committer.accept(outcome, step);
+        CompletableFuture<Void> durable = committer.accept(outcome, step, () -> !h.broken);
         hot.reweigh(h);
         // The caller hears of the outcome once the copy is settled: a decision taken again after
         // a failure (a cluster's stale retry) must find this copy broken, not decide on it again.

@@ -9,11 +9,13 @@ import io.possync.testing.TestCluster;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,13 +24,14 @@ import org.junit.jupiter.api.Test;
  * Terminals of one multi-session each edit their own order at the same time, each request to one
  * of three nodes picked at random: decisions on the multi-session are taken on every node at
  * once, and most are refused at commit as stale and taken again on fresh state. Nobody else
- * touches a terminal's order, so every edit must be accepted with the next revision: a decision
- * taken again must start from the message as it came and from the state as stored, never from
- * what its failed attempt left behind.
+ * touches a terminal's order, so every edit must be accepted with the next revision, and the
+ * orders must be numbered 1 to N: a decision taken again must start from the message as it came
+ * and from the state as stored, never from what a failed attempt left behind.
  */
 class ClusterSoleEditorTest {
   private static final int TERMINALS = 4;
-  private static final int EDITS = 30;
+  private static final int ORDERS = 6;
+  private static final int EDITS = 6;
   private static final String DB = "odoo12";
   private TestCluster cluster;
 
@@ -50,19 +53,25 @@ class ClusterSoleEditorTest {
           Pos.update(DB, 1, 100 + pos, Pos.syncAll(pos, 1, false)));
     }
     ExecutorService pool = Executors.newFixedThreadPool(TERMINALS);
+    List<Long> numbers = new CopyOnWriteArrayList<>();
     List<Future<?>> work = new ArrayList<>();
     for (int p = 1; p <= TERMINALS; p++) {
       int pos = p;
       work.add(pool.submit(() -> {
-        String uid = "o" + pos;
-        for (long base = 0; base < EDITS; base++) { // 0: the creation, sent with revision 1
-          RpcClient node = nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
-          JsonObject r = node.call("/pos_multi_session_sync/update", Pos.update(DB, 1, 100 + pos,
-              Pos.updateOrder(pos, uid, 9999, Math.max(1, base), 1, uid + "-" + base, base)))
-              .result().getAsJsonObject();
-          assertThat(r.get("action").getAsString()).as("%s based on %d: %s", uid, base, r)
-              .isEqualTo("update_revision_ID");
-          assertThat(r.get("revision_ID").getAsLong()).isEqualTo(base + 1);
+        for (int k = 1; k <= ORDERS; k++) {
+          String uid = "o" + pos + "-" + k;
+          for (long base = 0; base < EDITS; base++) { // 0: the creation, sent with revision 1
+            RpcClient node = nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
+            JsonObject r = node.call("/pos_multi_session_sync/update", Pos.update(DB, 1,
+                100 + pos, Pos.updateOrder(pos, uid, 9999, Math.max(1, base), 1,
+                    uid + "-" + base, base))).result().getAsJsonObject();
+            assertThat(r.get("action").getAsString()).as("%s based on %d: %s", uid, base, r)
+                .isEqualTo("update_revision_ID");
+            assertThat(r.get("revision_ID").getAsLong()).isEqualTo(base + 1);
+            if (base == 0) {
+              numbers.add(r.get("order_ID").getAsLong());
+            }
+          }
         }
         return null;
       }));
@@ -70,6 +79,8 @@ class ClusterSoleEditorTest {
     for (Future<?> f : work) {
       f.get(60, TimeUnit.SECONDS);
     }
+    assertThat(numbers).as("order numbers: each once, none skipped")
+        .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, TERMINALS * ORDERS).boxed().toList());
     pool.shutdown();
   }
 }
