@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * the originals' {@code remove_all_orders()} preamble.
  */
 class OriginalSyncScenariosTest {
-  private Shop shop;
+  Shop shop;
 
   @BeforeEach
   void openShop() throws Exception {
