@@ -30,8 +30,9 @@ import org.awaitility.Awaitility;
  *
  * <p>Each server of the transcript ({@code S} steps, {@code P} steps) gets a fresh node, or a fresh
  * cluster whose every request goes to a node picked at random ({@link ReplayServer}); there a
- * poll counts as taken once every node also mirrors what the steps before it committed, so the
- * cluster too sees the requests in file order. Between any two steps a {@link BetweenSteps} hook runs; it
+ * step goes out once every node mirrors what the steps before it committed, so the cluster too
+ * sees the requests in file order (how a node that lags answers is ClusterBusMirrorTest's).
+ * Between any two steps a {@link BetweenSteps} hook runs; it
  * may {@link #restartServer() restart} the node (the replay keeps its learnt notification ids,
  * which must survive restarts, §4.4).
  */
@@ -81,6 +82,9 @@ final class GoldenReplay implements AutoCloseable {
         between.run(previous, step, this);
       }
       useServer(step);
+      // On a cluster, every node first mirrors what the steps before committed: a poll answered
+      // at once would miss the newest of it, and a held one get it together with this step's.
+      serving.settle();
       if (step.exchange().isPoll()) {
         sendPoll(step);
       } else {
@@ -170,9 +174,6 @@ final class GoldenReplay implements AutoCloseable {
     Awaitility.await(step.label() + ": the server takes the long poll")
         .atMost(POLL_ANSWER_BOUND).pollInterval(Duration.ofMillis(1))
         .until(() -> poll.answer().isDone() || serving.heldPolls() > heldBefore);
-    // On a cluster the node that holds it may not have mirrored yet what the steps before it
-    // committed: it is taken once it has, or the next step's news would join them in one answer.
-    serving.settle();
     return poll;
   }
 
