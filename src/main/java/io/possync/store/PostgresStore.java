@@ -148,18 +148,11 @@ public final class PostgresStore implements Store {
    * The schema's trigger keeps them as orders are written (V2__order_bases.sql).
    */
   private static List<OrderBase> bases(Connection c, MultiSessionKey key) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT uid, revision, message"
-        + " FROM order_bases WHERE dbname = ? AND ms_id = ? ORDER BY uid, revision")) {
-      p.setString(1, key.dbname());
-      p.setLong(2, key.multiSessionId());
-      List<OrderBase> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(new OrderBase(rs.getString(1), rs.getLong(2), rs.getString(3)));
-        }
-      }
-      return out;
-    }
+    List<OrderBase> out = new ArrayList<>();
+    StateSql.forEachRow(c, "SELECT uid, revision, message FROM order_bases"
+        + " WHERE dbname = ? AND ms_id = ? ORDER BY uid, revision", key,
+        rs -> out.add(new OrderBase(rs.getString(1), rs.getLong(2), rs.getString(3))));
+    return out;
   }
 
   @Override

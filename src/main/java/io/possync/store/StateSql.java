@@ -151,32 +151,40 @@ final class StateSql {
       }
     }
     List<TerminalRow> terminals = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT pos_id, message_id, user_id"
-        + " FROM terminals WHERE dbname = ? AND ms_id = ? ORDER BY " + insertionOrder)) {
-      p.setString(1, key.dbname());
-      p.setLong(2, key.multiSessionId());
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          terminals.add(new TerminalRow(new TerminalKey(key.dbname(), rs.getLong(1)),
-              key.multiSessionId(), rs.getLong(2), rs.getLong(3)));
-        }
-      }
-    }
+    forEachRow(c, "SELECT pos_id, message_id, user_id FROM terminals"
+        + " WHERE dbname = ? AND ms_id = ? ORDER BY " + insertionOrder, key,
+        rs -> terminals.add(new TerminalRow(new TerminalKey(key.dbname(), rs.getLong(1)),
+            key.multiSessionId(), rs.getLong(2), rs.getLong(3))));
     List<OrderRow> orders = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT uid, message, nonce, state,"
-        + " revision, run_id FROM orders WHERE dbname = ? AND ms_id = ? ORDER BY "
-        + insertionOrder)) {
+    forEachRow(c, "SELECT uid, message, nonce, state, revision, run_id FROM orders"
+        + " WHERE dbname = ? AND ms_id = ? ORDER BY " + insertionOrder, key,
+        rs -> orders.add(new OrderRow(new OrderKey(key, rs.getString(1)), rs.getString(2),
+            rs.getString(3), OrderState.valueOf(rs.getString(4).toUpperCase(Locale.ROOT)),
+            rs.getLong(5), rs.getLong(6))));
+    return Optional.of(new MultiSessionSnapshot(ms, terminals, orders));
+  }
+
+  /** Reads one row of a result set. */
+  @FunctionalInterface
+  interface RowReader {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Runs a query on the rows of one multi-session ({@code sql} takes its dbname and ms_id, in
+   * that order) and hands each row to {@code row}.
+   */
+  static void forEachRow(Connection c, String sql, MultiSessionKey key, RowReader row)
+      throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql)) {
       p.setString(1, key.dbname());
       p.setLong(2, key.multiSessionId());
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {
-          orders.add(new OrderRow(new OrderKey(key, rs.getString(1)), rs.getString(2),
-              rs.getString(3), OrderState.valueOf(rs.getString(4).toUpperCase(Locale.ROOT)),
-              rs.getLong(5), rs.getLong(6)));
+          row.read(rs);
         }
       }
     }
-    return Optional.of(new MultiSessionSnapshot(ms, terminals, orders));
   }
 
   static Optional<TerminalRow> loadTerminal(Connection c, TerminalKey key) throws SQLException {
