@@ -1,5 +1,6 @@
 package io.possync.pipeline;
 
+import com.google.gson.JsonObject;
 import io.possync.bus.Bus;
 import io.possync.bus.PollLimitException;
 import io.possync.wire.Notification;
@@ -23,7 +24,6 @@ import io.possync.sync.TerminalKey;
 import io.possync.sync.TerminalRow;
 import io.possync.sync.Terminals;
 import io.possync.sync.UpdateRequest;
-import com.google.gson.JsonObject;
 import io.possync.wire.Json;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -80,7 +80,8 @@ class ClusterSoleEditorTest {
       f.get(60, TimeUnit.SECONDS);
     }
     assertThat(numbers).as("order numbers: each once, none skipped")
-        .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, TERMINALS * ORDERS).boxed().toList());
+        .containsExactlyInAnyOrderElementsOf(
+            LongStream.rangeClosed(1, TERMINALS * ORDERS).boxed().toList());
     pool.shutdown();
   }
 }

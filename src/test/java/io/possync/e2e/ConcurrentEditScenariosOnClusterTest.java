@@ -1,9 +1,9 @@
 package io.possync.e2e;
 
 /**
- * {@link ConcurrentEditScenariosTest} again, on a cluster of three nodes sharing one PostgreSQL database,
- * every request of every terminal sent to a node picked at random: a terminal's update, its
- * polls and its PINGs land on different nodes, and the scenarios must not notice.
+ * {@link ConcurrentEditScenariosTest} again, on a cluster of three nodes sharing one PostgreSQL
+ * database, every request of every terminal sent to a node picked at random: a terminal's update,
+ * its polls and its PINGs land on different nodes, and the scenarios must not notice.
  */
 class ConcurrentEditScenariosOnClusterTest extends ConcurrentEditScenariosTest {
   @Override

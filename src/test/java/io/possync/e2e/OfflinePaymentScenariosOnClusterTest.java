@@ -1,9 +1,9 @@
 package io.possync.e2e;
 
 /**
- * {@link OfflinePaymentScenariosTest} again, on a cluster of three nodes sharing one PostgreSQL database,
- * every request of every terminal sent to a node picked at random: a terminal's update, its
- * polls and its PINGs land on different nodes, and the scenarios must not notice.
+ * {@link OfflinePaymentScenariosTest} again, on a cluster of three nodes sharing one PostgreSQL
+ * database, every request of every terminal sent to a node picked at random: a terminal's update,
+ * its polls and its PINGs land on different nodes, and the scenarios must not notice.
  */
 class OfflinePaymentScenariosOnClusterTest extends OfflinePaymentScenariosTest {
   @Override
