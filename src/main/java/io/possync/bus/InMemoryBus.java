@@ -167,8 +167,13 @@ public final class InMemoryBus implements Bus {
           continue;
         }
         for (ParkedPoll p : List.copyOf(waiting)) {
-          // A poll that timed out or was cancelled meanwhile stays until its winner unparks it.
-          claimLocked(p, ParkedPoll.State.WOKEN, now, wakes);
+          // Only news wakes a poll. A cluster's mirror appends ids a poll may already have seen
+          // through another node (its last is ahead of this node's copy): answering it then
+          // would be an empty answer before its timeout.
+          if (p.last == 0 || n.id() > p.last) {
+            // A poll that timed out or was cancelled meanwhile stays until its winner unparks it.
+            claimLocked(p, ParkedPoll.State.WOKEN, now, wakes);
+          }
         }
       }
     } finally {

@@ -13,7 +13,10 @@ import io.possync.http.PosSyncServer;
 import io.possync.sync.MultiSessionKey;
 import io.possync.sync.MultiSessionStatus;
 import io.possync.testing.RpcClient;
+import io.possync.testing.TestCluster;
 import io.possync.testing.TestNode;
+import io.possync.wire.Channel;
+import io.possync.wire.Notification;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +32,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
@@ -43,6 +47,7 @@ import org.junit.jupiter.api.Timeout;
  * the way a POS does (sync_all for that uid, then retry with the revision the bus brought). Every
  * terminal long-polls its channel all along. Afterwards the streams and the final state must be
  * exactly what the protocol promises (docs/protocol.md §5.5–5.8, §6 items 17–19, D1, D3).
+ * {@link ConcurrencyOnClusterTest} plays the same on a cluster.
  */
 class ConcurrencyTest {
   private static final int OWN_ORDERS = 8;
@@ -50,16 +55,35 @@ class ConcurrencyTest {
   private static final int SHARED_ORDERS = 2;
   private static final int CONTESTED_EDITS = 8;
 
-  private TestNode node;
+  /** Every node; each request goes to one of them picked at random. */
+  private List<TestNode> nodes;
+  /** The cluster, or null on one node. */
+  private TestCluster cluster;
   private HttpClient http;
   private final List<Pos> terminals = new ArrayList<>();
   private final Map<MultiSessionKey, Ledger> ledgers = new LinkedHashMap<>();
+
+  /** Overridden by the variant that plays on a cluster. */
+  Shop.Topology topology() {
+    return Shop.Topology.ONE_NODE;
+  }
+
+  /** How long the rush may take (a cluster's decisions are slower: taken again when stale). */
+  Duration rushBound() {
+    return Duration.ofSeconds(20);
+  }
 
   @BeforeEach
   void start() throws Exception {
     // Idle polls come back within 1 s. The original's conflict policy: this test counts the
     // conflicts and resyncs of every terminal (RandomEditsConvergeTest merges).
-    node = TestNode.start(Map.of("poll.timeout", "1", "sync.conflicts", "reject"));
+    Map<String, String> settings = Map.of("poll.timeout", "1", "sync.conflicts", "reject");
+    if (topology() == Shop.Topology.CLUSTER) {
+      cluster = TestCluster.start(Shop.CLUSTER_NODES, settings);
+      nodes = cluster.nodes();
+    } else {
+      nodes = List.of(TestNode.start(settings));
+    }
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -68,8 +92,17 @@ class ConcurrencyTest {
     try {
       stopPollers();
     } finally {
-      node.close();
+      if (cluster != null) {
+        cluster.close();
+      } else {
+        nodes.get(0).close();
+      }
     }
+  }
+
+  /** A node picked at random, as a load balancer without stickiness would. */
+  private TestNode anyNode() {
+    return nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
   }
 
   /** Tells every loop to stop first, so that their last held polls run out together. */
@@ -116,7 +149,7 @@ class ConcurrencyTest {
     }
     go.countDown();
     for (Future<?> f : running) {
-      f.get(20, TimeUnit.SECONDS); // rethrows a worker's assertion failure
+      f.get(rushBound().toMillis(), TimeUnit.MILLISECONDS); // rethrows a worker's failure
     }
     workers.shutdown();
 
@@ -134,14 +167,19 @@ class ConcurrencyTest {
     });
     stopPollers();
 
+    Map<String, List<Long>> committed = committedIdsByChannel();
     for (Ledger ledger : ledgers.values()) {
       assertSequenceNumbersAreOneToN(ledger);
       assertEveryAcceptedRevisionIsUniqueAndGapFree(ledger);
       for (Pos t : ledger.members) {
         assertStreamIsConsecutive(t, finalSync.get(t).get("message_ID").getAsLong());
+        assertThat(t.poller.received()).extracting(Received::id)
+            .as("a poller that kept polling got every id committed on its channel, %s", t)
+            .containsExactlyElementsOf(
+                committed.getOrDefault(Channel.canonical(t.channel()), List.of()));
         assertFinalStateShowsLastAcceptedUpdate(ledger, finalSync.get(t));
       }
-      assertThat(node.node().pipeline().status(ledger.key)).contains(new MultiSessionStatus(
+      assertThat(status(ledger.key)).isEqualTo(new MultiSessionStatus(
           1, ledger.created.size(), ledger.created.size(), ledger.created.size(),
           ledger.members.size()));
     }
@@ -150,6 +188,26 @@ class ConcurrencyTest {
   }
 
   // --- the checks -------------------------------------------------------------------------
+
+  /**
+   * A multi-session's status: on one node as it holds it; on a cluster as a node picked at random
+   * reads it from the store now (another node may have decided last).
+   */
+  private MultiSessionStatus status(MultiSessionKey key) {
+    if (cluster == null) {
+      return nodes.get(0).node().pipeline().status(key).orElseThrow();
+    }
+    return anyNode().node().pipeline().currentStatus(key);
+  }
+
+  /** Every notification id the store committed, by channel, in id order. */
+  private Map<String, List<Long>> committedIdsByChannel() {
+    Map<String, List<Long>> out = new HashMap<>();
+    for (Notification n : anyNode().node().store().notificationsSince(0, Long.MAX_VALUE)) {
+      out.computeIfAbsent(Channel.canonical(n.channel()), c -> new ArrayList<>()).add(n.id());
+    }
+    return out;
+  }
 
   /** New orders were numbered 1..N in each multi-session: no number twice, none skipped. */
   private static void assertSequenceNumbersAreOneToN(Ledger ledger) {
@@ -287,7 +345,8 @@ class ConcurrencyTest {
     final int posId;
     final int userId;
     final int sessionId;
-    final RpcClient rpc;
+    /** One client per node. */
+    final List<RpcClient> rpcs;
     final Poller poller;
     long registeredAt;
     int conflicts;
@@ -299,7 +358,7 @@ class ConcurrencyTest {
       this.posId = posId;
       this.userId = userId;
       this.sessionId = sessionId;
-      this.rpc = new RpcClient(node.baseUri(), http);
+      this.rpcs = nodes.stream().map(n -> new RpcClient(n.baseUri(), http)).toList();
       this.poller = new Poller(this);
     }
 
@@ -381,12 +440,17 @@ class ConcurrencyTest {
     }
 
     private JsonElement send(String message) throws Exception {
-      RpcClient.Answer a = rpc.call(PosSyncServer.UPDATE_PATH, JsonParser.parseString("""
+      RpcClient.Answer a = rpc().call(PosSyncServer.UPDATE_PATH, JsonParser.parseString("""
           {"multi_session_id":%d,"dbname":"%s","user_ID":%d,"message":%s}"""
           .formatted(ms.multiSessionId(), ms.dbname(), userId, message)));
       assertThat(a.status()).isEqualTo(200);
       assertThat(a.isError()).as("error for %s: %s", this, a.body()).isFalse();
       return a.result();
+    }
+
+    /** Where this request goes: a node picked at random, request by request. */
+    RpcClient rpc() {
+      return rpcs.get(ThreadLocalRandom.current().nextInt(rpcs.size()));
     }
 
     private String nextNonce() {
@@ -437,7 +501,7 @@ class ConcurrencyTest {
     public void run() {
       try {
         while (running) {
-          RpcClient.Answer a = pos.rpc.call(PosSyncServer.POLL_PATH, JsonParser.parseString(
+          RpcClient.Answer a = pos.rpc().call(PosSyncServer.POLL_PATH, JsonParser.parseString(
               "{\"channels\":[" + new JsonPrimitive(pos.channel())
                   + "],\"last\":" + last + ",\"options\":{\"bus_inactivity\":0}}"));
           JsonArray batch = a.result().getAsJsonArray();

@@ -42,8 +42,13 @@ class ConcurrentEditScenariosTest {
     return Shop.Restarts.NEVER;
   }
 
+  /** Overridden by the variant that runs the scenarios on a cluster. */
+  Shop.Topology topology() {
+    return Shop.Topology.ONE_NODE;
+  }
+
   private Shop open(Map<String, String> settings) throws Exception {
-    return Shop.open(settings, restarts());
+    return Shop.open(settings, restarts(), topology());
   }
 
   @AfterEach
@@ -176,8 +181,7 @@ class ConcurrentEditScenariosTest {
     assertThat(end.summary().items()).containsExactlyInAnyOrderElementsOf(
         items(LED_LAMP, DESK_PAD, WHITEBOARD_PEN, MAGNETIC_BOARD, OFFICE_CHAIR));
     if (restarts() == Shop.Restarts.NEVER) { // a restart starts the meters afresh
-      assertThat(io.possync.testing.PrometheusText.parse(shop.node().node().metrics().scrape())
-          .value("possync_merges_total")).isEqualTo(2.0);
+      assertThat(shop.metricTotal("possync_merges_total")).isEqualTo(2.0);
     }
     assertCleanRun(bar, tablet, kitchen);
   }

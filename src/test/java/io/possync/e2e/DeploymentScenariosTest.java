@@ -30,6 +30,10 @@ class DeploymentScenariosTest {
     return Shop.Restarts.NEVER;
   }
 
+  /** Overridden by the variant that runs the scenarios on a cluster. */
+  Shop.Topology topology() {
+    return Shop.Topology.ONE_NODE;
+  }
 
   /**
    * {@code sync_server = //host:port/possync} (or a reverse proxy path on the Odoo origin): the POS
@@ -37,7 +41,8 @@ class DeploymentScenariosTest {
    */
   @Test
   void terminalsBehindAPathPrefixSyncAndTheBareRoutesAnswer404() throws Exception {
-    try (Shop shop = Shop.open(Map.of("http.path_prefix", "/possync"), restarts())) {
+    try (Shop shop = Shop.open(Map.of("http.path_prefix", "/possync"), restarts(),
+        topology())) {
       URI prefixed = URI.create("http://127.0.0.1:" + shop.node().port() + "/possync");
       URI bare = URI.create("http://127.0.0.1:" + shop.node().port());
       VirtualTerminal admin = shop.terminal(shop.config(1).withSyncServer(prefixed));
@@ -82,7 +87,7 @@ class DeploymentScenariosTest {
    */
   @Test
   void twoDatabasesOnOneServerNeverSeeEachOthersOrders() throws Exception {
-    try (Shop shop = Shop.open(Map.of(), restarts())) {
+    try (Shop shop = Shop.open(Map.of(), restarts(), topology())) {
       VirtualTerminal a1 = shop.terminal(shop.config(1).withDbname("shop_a"));
       VirtualTerminal a2 = shop.terminal(shop.config(2).withDbname("shop_a"));
       VirtualTerminal b1 = shop.terminal(shop.config(1).withDbname("shop_b"));

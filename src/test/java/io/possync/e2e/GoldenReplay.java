@@ -7,11 +7,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.possync.bus.Bus;
 import io.possync.e2e.PosSyncScript.Step;
 import io.possync.testing.RpcClient;
 import io.possync.testing.RpcClient.Answer;
-import io.possync.testing.TestNode;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,16 +28,20 @@ import org.awaitility.Awaitility;
  * title names (else at once), so that later publishes cannot be batched into them; the next step
  * is sent only once the server has taken the poll, so PosSync sees the requests in file order.
  *
- * <p>Each server of the transcript ({@code S} steps, {@code P} steps) gets a fresh node. Between
- * any two steps a {@link BetweenSteps} hook runs; it may {@link #restartServer() restart} the
- * node (the replay keeps its learnt notification ids, which must survive restarts, §4.4).
+ * <p>Each server of the transcript ({@code S} steps, {@code P} steps) gets a fresh node, or a fresh
+ * cluster whose every request goes to a node picked at random ({@link ReplayServer}); there a
+ * step goes out once every node mirrors what the steps before it committed, so the cluster too
+ * sees the requests in file order (how a node that lags answers is ClusterBusMirrorTest's).
+ * Between any two steps a {@link BetweenSteps} hook runs; it
+ * may {@link #restartServer() restart} the node (the replay keeps its learnt notification ids,
+ * which must survive restarts, §4.4).
  */
 final class GoldenReplay implements AutoCloseable {
 
-  /** Starts a PosSync node for one server of the transcript ({@code "S"} or {@code "P"}). */
+  /** Starts the PosSync for one server of the transcript ({@code "S"} or {@code "P"}). */
   @FunctionalInterface
-  interface NodeFactory {
-    TestNode start(String server) throws Exception;
+  interface ServerFactory {
+    ReplayServer start(String server) throws Exception;
   }
 
   /**
@@ -56,19 +58,19 @@ final class GoldenReplay implements AutoCloseable {
 
   private record PendingPoll(Step step, CompletableFuture<Answer> answer, Optional<String> due) {}
 
-  private final NodeFactory nodes;
+  private final ServerFactory servers;
   private final BetweenSteps between;
   private final List<PendingPoll> pending = new ArrayList<>();
 
   // The server the current step belongs to, and what was learnt on it.
   private String server;
-  private TestNode node;
-  private RpcClient client;
+  /** The PosSync playing it. */
+  private ReplayServer serving;
   private NotificationIds ids;
   private DeliveredNotifications delivered;
 
-  GoldenReplay(NodeFactory nodes, BetweenSteps between) {
-    this.nodes = nodes;
+  GoldenReplay(ServerFactory servers, BetweenSteps between) {
+    this.servers = servers;
     this.between = between;
   }
 
@@ -80,12 +82,15 @@ final class GoldenReplay implements AutoCloseable {
         between.run(previous, step, this);
       }
       useServer(step);
+      // On a cluster, every node first mirrors what the steps before committed: a poll answered
+      // at once would miss the newest of it, and a held one get it together with this step's.
+      serving.settle();
       if (step.exchange().isPoll()) {
         sendPoll(step);
       } else {
         long start = System.nanoTime();
-        Answer answer = client.post(step.exchange().path(), step.exchange().request().toString(),
-            step.exchange().headers());
+        Answer answer = serving.client().post(step.exchange().path(),
+            step.exchange().request().toString(), step.exchange().headers());
         check(step, answer, Duration.ofNanos(System.nanoTime() - start));
       }
       awaitPollsDueAfter(step.id());
@@ -95,11 +100,6 @@ final class GoldenReplay implements AutoCloseable {
         .extracting(p -> p.step().label()).isEmpty();
   }
 
-  /** The node now serving the replay. */
-  TestNode node() {
-    return node;
-  }
-
   /**
    * Restarts the current node on the same port and data directory, as an operator would. A
    * stopping node answers the long polls it holds with nothing; like the POS, the replay then
@@ -107,8 +107,7 @@ final class GoldenReplay implements AutoCloseable {
    * happened (§4.4, §6 item 21).
    */
   void restartServer() throws Exception {
-    node.restart();
-    client = new RpcClient(node.baseUri());
+    serving.restart();
     for (int i = 0; i < pending.size(); i++) {
       PendingPoll poll = pending.get(i);
       try {
@@ -128,9 +127,9 @@ final class GoldenReplay implements AutoCloseable {
   @Override
   public void close() throws Exception {
     pending.forEach(p -> p.answer().cancel(true));
-    if (node != null) {
-      node.close();
-      node = null;
+    if (serving != null) {
+      serving.close();
+      serving = null;
     }
   }
 
@@ -141,12 +140,11 @@ final class GoldenReplay implements AutoCloseable {
     }
     assertThat(pending).as(step.label() + ": long polls pending on server " + server)
         .extracting(p -> p.step().label()).isEmpty();
-    if (node != null) {
-      node.close();
+    if (serving != null) {
+      serving.close();
     }
     server = wanted;
-    node = nodes.start(wanted);
-    client = new RpcClient(node.baseUri());
+    serving = servers.start(wanted);
     ids = new NotificationIds(); // a fresh server numbers from scratch
     delivered = new DeliveredNotifications();
   }
@@ -165,17 +163,17 @@ final class GoldenReplay implements AutoCloseable {
     JsonObject params = request.getAsJsonObject("params");
     BigDecimal referenceLast = params.get("last").getAsBigDecimal();
     params.addProperty("last", ids.translate(referenceLast));
-    Bus bus = node.node().bus();
-    int heldBefore = bus.heldPolls();
+    int heldBefore = serving.heldPolls();
     PendingPoll poll = new PendingPoll(step,
-        client.postAsync(step.exchange().path(), request.toString(), step.exchange().headers()),
+        serving.client().postAsync(step.exchange().path(), request.toString(),
+            step.exchange().headers()),
         step.exchange().awaitAfter());
     // The reference received the requests in file order; so must PosSync. The next request goes
     // out only once the server has taken this poll (answered it, or parked it until a publish).
     // Otherwise a poll overtaken by the next update would get that update's broadcast too.
     Awaitility.await(step.label() + ": the server takes the long poll")
         .atMost(POLL_ANSWER_BOUND).pollInterval(Duration.ofMillis(1))
-        .until(() -> poll.answer().isDone() || bus.heldPolls() > heldBefore);
+        .until(() -> poll.answer().isDone() || serving.heldPolls() > heldBefore);
     return poll;
   }
 

@@ -3,6 +3,7 @@ package io.possync.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.possync.e2e.PosSyncScript.Step;
+import io.possync.testing.TestCluster;
 import io.possync.testing.TestNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,29 +33,35 @@ class GoldenTranscriptTest {
   /**
    * Under {@code reject} the whole transcript. Under {@code merge} without restarts, up to S17,
    * which is merged (see {@link PosSyncScript#LAST_STEP_WHEN_MERGING}); with restarts the whole
-   * transcript as under reject: merge bases are kept in memory only, so an update based on a
-   * revision from before a restart is refused as the original refuses it (docs/conflicts.md).
+   * transcript as under reject: one node keeps merge bases in memory only, so an update based on
+   * a revision from before a restart is refused as the original refuses it (docs/conflicts.md).
+   * On a 3-node cluster, every request to a node picked at random, without restarts: the answers
+   * must be the same whichever node takes each request.
    */
   static Stream<Arguments> runs() {
-    return Stream.of(Arguments.of(Restarts.NEVER, "reject"),
-        Arguments.of(Restarts.BETWEEN_EVERY_TWO_STEPS, "reject"),
-        Arguments.of(Restarts.NEVER, "merge"),
-        Arguments.of(Restarts.BETWEEN_EVERY_TWO_STEPS, "merge"));
+    return Stream.of(Arguments.of(Restarts.NEVER, "reject", Shop.Topology.ONE_NODE),
+        Arguments.of(Restarts.BETWEEN_EVERY_TWO_STEPS, "reject", Shop.Topology.ONE_NODE),
+        Arguments.of(Restarts.NEVER, "merge", Shop.Topology.ONE_NODE),
+        Arguments.of(Restarts.BETWEEN_EVERY_TWO_STEPS, "merge", Shop.Topology.ONE_NODE),
+        Arguments.of(Restarts.NEVER, "reject", Shop.Topology.CLUSTER),
+        Arguments.of(Restarts.NEVER, "merge", Shop.Topology.CLUSTER));
   }
 
-  @ParameterizedTest(name = "{0}, sync.conflicts={1}")
+  @ParameterizedTest(name = "{0}, sync.conflicts={1}, {2}")
   @MethodSource("runs")
   void posSyncAnswersTheReferenceTranscriptAsTheReferenceServerDid(Restarts restarts,
-      String conflicts) throws Exception {
+      String conflicts, Shop.Topology topology) throws Exception {
     List<GoldenExchange> transcript = GoldenExchange.load(TRANSCRIPT);
     boolean cutAtMerge = conflicts.equals("merge") && restarts == Restarts.NEVER;
     List<Step> steps = PosSyncScript.of(transcript, cutAtMerge);
     List<String> hookCalls = new ArrayList<>();
 
     // The S steps and the P steps (recorded on a server started with --auth public) each get a
-    // fresh node; PosSync's only auth mode yet is `none`.
+    // fresh node or cluster; PosSync's only auth mode yet is `none`.
+    Map<String, String> settings = Map.of("poll.timeout", "2", "sync.conflicts", conflicts);
     try (GoldenReplay replay = new GoldenReplay(
-        server -> TestNode.start(Map.of("poll.timeout", "2", "sync.conflicts", conflicts)),
+        server -> topology == Shop.Topology.ONE_NODE ? ReplayServer.of(TestNode.start(settings))
+            : ReplayServer.of(TestCluster.start(Shop.CLUSTER_NODES, settings)),
         (done, next, r) -> {
           hookCalls.add(done.id() + ">" + next.id());
           if (restarts == Restarts.BETWEEN_EVERY_TWO_STEPS

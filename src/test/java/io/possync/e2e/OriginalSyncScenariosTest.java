@@ -40,11 +40,11 @@ import org.junit.jupiter.api.Test;
  * the originals' {@code remove_all_orders()} preamble.
  */
 class OriginalSyncScenariosTest {
-  private Shop shop;
+  Shop shop;
 
   @BeforeEach
   void openShop() throws Exception {
-    shop = Shop.open(java.util.Map.of("sync.conflicts", conflicts()), restarts());
+    shop = Shop.open(java.util.Map.of("sync.conflicts", conflicts()), restarts(), topology());
   }
 
   /**
@@ -62,6 +62,11 @@ class OriginalSyncScenariosTest {
   /** Overridden by the variant that restarts the server between the scenario's steps. */
   Shop.Restarts restarts() {
     return Shop.Restarts.NEVER;
+  }
+
+  /** Overridden by the variant that runs the scenarios on a cluster. */
+  Shop.Topology topology() {
+    return Shop.Topology.ONE_NODE;
   }
 
   @AfterEach

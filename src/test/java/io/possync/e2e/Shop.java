@@ -11,6 +11,8 @@ import io.possync.terminal.TerminalRuntime;
 import io.possync.terminal.TerminalStats;
 import io.possync.terminal.Timing;
 import io.possync.terminal.VirtualTerminal;
+import io.possync.testing.PrometheusText;
+import io.possync.testing.TestCluster;
 import io.possync.testing.TestNode;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -26,10 +28,18 @@ import org.awaitility.core.ConditionFactory;
 /**
  * A PosSync node on loopback plus the virtual terminals of one shop: the stage of the end-to-end
  * scenarios. Terminals get the fast client timing so that reconnections take well under a second.
+ *
+ * <p>On a {@link Topology#CLUSTER cluster} three nodes share one PostgreSQL database, with the
+ * settings the single node gets, and every request of every terminal goes to a node picked at
+ * random (a load balancer without stickiness): whatever holds on one node must hold there too.
+ * The white-box checks look at the whole cluster: held polls are summed over the nodes, statuses
+ * are read as the store has them now, and the bus GC sweeps every node.
  */
 final class Shop implements AutoCloseable {
   static final String DB = "odoo12";
   static final long MULTI_SESSION = 1;
+  /** How many nodes a cluster shop runs. */
+  static final int CLUSTER_NODES = 3;
 
   /** Whether the server restarts during a scenario. */
   enum Restarts {
@@ -37,44 +47,66 @@ final class Shop implements AutoCloseable {
     /**
      * After every awaited outcome (an order the same everywhere, or gone everywhere), once every
      * connected terminal is idle: a durable server's restart must be invisible to the scenario.
+     * On a cluster one node restarts at each such point, each node in turn.
      */
     BETWEEN_STEPS
+  }
+
+  /** What serves the terminals. */
+  enum Topology {
+    /** One node on SQLite. */
+    ONE_NODE,
+    /** {@link #CLUSTER_NODES} nodes on PostgreSQL, each request to a node picked at random. */
+    CLUSTER
   }
 
   /** The shop of the running scenario, for the step helpers below (scenarios run one by one). */
   private static volatile Shop current;
 
-  private final TestNode node;
-  /** The node's clock: the wall clock, moved forward by {@link #gc()}. */
+  /** The cluster, or null on one node. */
+  private final TestCluster cluster;
+  /** Every node; the terminals are configured with the first one's address. */
+  private final List<TestNode> nodes;
+  /** The nodes' clock: the wall clock, moved forward by {@link #gc()}. */
   private final ShiftedClock clock;
-  /** How long the node keeps notifications (retention.notifications). */
+  /** How long the nodes keep notifications (retention.notifications). */
   private final Duration retention;
   private final Restarts restarts;
-  private final TerminalRuntime runtime = new TerminalRuntime(4);
+  private final TerminalRuntime runtime;
   private final List<VirtualTerminal> terminals = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int restartCount;
 
-  private Shop(TestNode node, ShiftedClock clock, Duration retention, Restarts restarts) {
-    this.node = node;
+  private Shop(TestCluster cluster, List<TestNode> nodes, ShiftedClock clock, Duration retention,
+      Restarts restarts) {
+    this.cluster = cluster;
+    this.nodes = nodes;
     this.clock = clock;
     this.retention = retention;
     this.restarts = restarts;
+    // On a cluster what is addressed to any node is spread over all of them, request by request.
+    this.runtime = new TerminalRuntime(4, TerminalRuntime.Client.JDK,
+        cluster == null ? List.of() : cluster.baseUris());
     current = this;
   }
 
   static Shop open() throws Exception {
-    return open(Map.of(), Restarts.NEVER);
+    return open(Map.of());
   }
 
   static Shop open(Map<String, String> settings) throws Exception {
-    return open(settings, Restarts.NEVER);
+    return open(settings, Restarts.NEVER, Topology.ONE_NODE);
   }
 
-  static Shop open(Map<String, String> settings, Restarts restarts) throws Exception {
+  static Shop open(Map<String, String> settings, Restarts restarts, Topology topology)
+      throws Exception {
     ShiftedClock clock = new ShiftedClock();
     Duration retention = Duration.ofSeconds(
         Long.parseLong(settings.getOrDefault("retention.notifications", "600")));
-    return new Shop(TestNode.start(settings, clock), clock, retention, restarts);
+    if (topology == Topology.ONE_NODE) {
+      return new Shop(null, List.of(TestNode.start(settings, clock)), clock, retention, restarts);
+    }
+    TestCluster cluster = TestCluster.start(CLUSTER_NODES, settings, clock);
+    return new Shop(cluster, cluster.nodes(), clock, retention, restarts);
   }
 
   /** How often the server was restarted so far. */
@@ -90,7 +122,7 @@ final class Shop implements AutoCloseable {
     eventually().until(() -> terminals.stream().filter(t -> !t.isNetworkCut())
         .allMatch(VirtualTerminal::isIdle));
     try {
-      node.restart();
+      nodes.get(restartCount % nodes.size()).restart(); // on a cluster, each node in turn
     } catch (Exception e) {
       throw new IllegalStateException("restart failed", e);
     }
@@ -103,7 +135,7 @@ final class Shop implements AutoCloseable {
     // the terminals' poll timeout plus a margin, not the usual 10 s.
     List<VirtualTerminal> connected = terminals.stream().filter(t -> !t.isNetworkCut()).toList();
     await().atMost(Timing.fast().pollTimeout().plusSeconds(5)).pollInterval(Duration.ofMillis(10))
-        .until(() -> node.node().bus().heldPolls() >= connected.size()
+        .until(() -> heldPolls() >= connected.size()
             && connected.stream().allMatch(t -> t.isBusOnline() && t.isClientOnline()
                 && t.isIdle()));
   }
@@ -115,8 +147,23 @@ final class Shop implements AutoCloseable {
     }
   }
 
+  /**
+   * The node whose address the terminals are configured with; on a cluster the requests sent to
+   * it are spread over every node.
+   */
   TestNode node() {
-    return node;
+    return nodes.get(0);
+  }
+
+  /** Polls parked now, on every node. */
+  int heldPolls() {
+    return nodes.stream().mapToInt(n -> n.node().bus().heldPolls()).sum();
+  }
+
+  /** A counter of the nodes' metrics, summed over every node (Prometheus name). */
+  double metricTotal(String name) {
+    return nodes.stream()
+        .mapToDouble(n -> PrometheusText.parse(n.node().metrics().scrape()).value(name)).sum();
   }
 
   /**
@@ -124,7 +171,7 @@ final class Shop implements AutoCloseable {
    * (id = posId), so order uids start with {@code 0000<posId>-001}.
    */
   TerminalConfig config(long posId) {
-    return TerminalConfig.of(node.baseUri(), DB, MULTI_SESSION, posId, 100 + posId, posId)
+    return TerminalConfig.of(node().baseUri(), DB, MULTI_SESSION, posId, 100 + posId, posId)
         .withTiming(Timing.fast());
   }
 
@@ -150,19 +197,34 @@ final class Shop implements AutoCloseable {
   /**
    * Odoo's bus GC as the original tests call it (mstest.gc()): every retained message is gone.
    * Done as in production: the retention passes and the retention sweep runs (in memory and in
-   * the store, so a restart does not bring them back).
+   * the store, so a restart does not bring them back). On a cluster every node sweeps, once its
+   * bus mirrors every notification committed so far: one still on its way would arrive after
+   * the sweep and stay.
    */
   void gc() {
+    if (cluster != null) {
+      long committed = node().node().store().lastNotificationId();
+      eventually().until(() -> nodes.stream()
+          .allMatch(n -> n.node().bus().lastId() >= committed));
+    }
     clock.shift(retention.plusSeconds(1));
-    node.node().sweep();
+    nodes.forEach(n -> n.node().sweep());
   }
 
   MultiSessionStatus status() {
     return status(DB);
   }
 
+  /**
+   * The multi-session's status. On a cluster as a node picked at random reads it from the store
+   * now, not the copy a node kept from its last decision (another node may have decided since).
+   */
   MultiSessionStatus status(String db) {
-    return node.node().pipeline().status(new MultiSessionKey(db, MULTI_SESSION)).orElseThrow();
+    MultiSessionKey key = new MultiSessionKey(db, MULTI_SESSION);
+    if (cluster != null) {
+      return cluster.anyNode().node().pipeline().currentStatus(key);
+    }
+    return node().node().pipeline().status(key).orElseThrow();
   }
 
   /** The system clock plus an offset that only grows: time runs, and can jump forward. */
@@ -201,12 +263,22 @@ final class Shop implements AutoCloseable {
     }
     terminals.forEach(VirtualTerminal::close);
     runtime.close();
+    List<String> idle = cluster == null || restarts != Restarts.NEVER ? List.of()
+        : nodes.stream().filter(n -> PrometheusText.parse(n.node().metrics().scrape())
+            .sum("possync_requests_total") == 0).map(n -> n.baseUri().toString()).toList();
     try {
-      node.close();
+      if (cluster != null) {
+        cluster.close();
+      } else {
+        node().close();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      throw new IllegalStateException("the node did not stop", e);
+      throw new IllegalStateException("a node did not stop", e);
+    }
+    if (!idle.isEmpty()) {
+      throw new AssertionError("nodes that answered no request (not spread?): " + idle);
     }
     if (restarts == Restarts.BETWEEN_STEPS && restartCount == 0) {
       throw new AssertionError("the scenario reached no step boundary: no restart was tested");
