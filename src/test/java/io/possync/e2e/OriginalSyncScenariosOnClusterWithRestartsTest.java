@@ -11,14 +11,9 @@ import static io.possync.e2e.Shop.items;
 import static io.possync.e2e.Shop.sameOrderEverywhere;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.possync.terminal.Latency;
 import io.possync.terminal.OrderView;
-import io.possync.terminal.ReceivedMessage;
 import io.possync.terminal.VirtualTerminal;
-import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,16 +47,7 @@ class OriginalSyncScenariosOnClusterWithRestartsTest extends OriginalSyncScenari
   void removalAskedWhileItsUpdateIsUnansweredIsRefusedAndTheOrderComesBack() throws Exception {
     VirtualTerminal admin = shop.terminal(1);
     VirtualTerminal observer = shop.terminal(2);
-    String order = admin.newOrder();
-    fill(admin, order, LED_LAMP);
-    sameOrderEverywhere(order, admin, observer);
-
-    admin.setLatency(Latency.slowUpdates(Duration.ofMillis(300)));
-    CompletableFuture<ReceivedMessage> applied = admin.nextMessage(
-        m -> "update_order".equals(m.action()) && order.equals(m.orderUid()));
-    fill(admin, order, DESK_PAD, WHITEBOARD_PEN, MAGNETIC_BOARD);
-    applied.get(5, TimeUnit.SECONDS);
-    admin.removeOrder(order);
+    String order = removeWhileItsUpdateIsUnanswered(admin, observer);
 
     eventually().until(() -> admin.isIdle() && observer.isIdle()
         && agree(admin.order(order), observer.order(order)));

@@ -302,16 +302,11 @@ class OriginalSyncScenariosTest {
   }
 
   /**
-   * What the original test_32 timing really does with the 12.0 client: the order leaves the
-   * screen before its update is answered, and the POS adopts update_revision_ID only for orders
-   * still on the screen. The queued removal so carries the old revision; the server refuses it
-   * (revision_error without state, §5.7), the POS shows the conflict popup and asks for the
-   * order, which comes back everywhere as the server has it.
+   * The steps of test_32 up to the removal: an order on both screens, a second fill whose answer
+   * is slow, and the removal asked once the server has taken that fill. Returns the order.
    */
-  @Test
-  void removalAskedWhileItsUpdateIsUnansweredIsRefusedAndTheOrderComesBack() throws Exception {
-    VirtualTerminal admin = shop.terminal(1);
-    VirtualTerminal observer = shop.terminal(2);
+  String removeWhileItsUpdateIsUnanswered(VirtualTerminal admin, VirtualTerminal observer)
+      throws Exception {
     String order = admin.newOrder();
     fill(admin, order, LED_LAMP);
     sameOrderEverywhere(order, admin, observer);
@@ -322,6 +317,21 @@ class OriginalSyncScenariosTest {
     fill(admin, order, DESK_PAD, WHITEBOARD_PEN, MAGNETIC_BOARD);
     applied.get(5, TimeUnit.SECONDS); // the server took revision 2; admin's answer is late
     admin.removeOrder(order);
+    return order;
+  }
+
+  /**
+   * What the original test_32 timing really does with the 12.0 client: the order leaves the
+   * screen before its update is answered, and the POS adopts update_revision_ID only for orders
+   * still on the screen. The queued removal so carries the old revision; the server refuses it
+   * (revision_error without state, §5.7), the POS shows the conflict popup and asks for the
+   * order, which comes back everywhere as the server has it.
+   */
+  @Test
+  void removalAskedWhileItsUpdateIsUnansweredIsRefusedAndTheOrderComesBack() throws Exception {
+    VirtualTerminal admin = shop.terminal(1);
+    VirtualTerminal observer = shop.terminal(2);
+    String order = removeWhileItsUpdateIsUnanswered(admin, observer);
     if (merging() || restarts() == Shop.Restarts.BETWEEN_STEPS) {
       // Under merge, a removal based on a revision still kept wins like any later arrival.
       // After a restart the POS has just asked for a sync_all (its reconnection), so its update
